@@ -1,0 +1,70 @@
+"""The public and device API at /api/v1/ (django-ninja); other vendors' kiosks and screens use it."""
+
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, ValidationError
+
+from quangangtong.catalog.api import router as catalog_router
+from quangangtong.workdays.api import router as workdays_router
+
+api = NinjaAPI(
+    title="全岗通 API",
+    version="1",
+    description="政务服务事项清单、站点与工作日历。公开接口无需登录；工作人员接口使用登录会话。",
+    urls_namespace="api-v1",
+)
+
+_PYDANTIC_MESSAGES = {
+    "missing": "必填",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "date_from_datetime_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_parsing": "应为日期，格式 YYYY-MM-DD",
+    "date_type": "应为日期，格式 YYYY-MM-DD",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than_equal": "不能大于 {le}",
+    "string_too_long": "最多 {max_length} 个字符",
+    "string_too_short": "至少 {min_length} 个字符",
+    "literal_error": "取值无效，可选：{expected}",
+    "enum": "取值无效，可选：{expected}",
+}
+
+
+def _field_name(loc):
+    parts = [str(part) for part in loc if part not in ("query", "path", "body", "form", "filters", "payload")]
+    return ".".join(parts) or "请求"
+
+
+def chinese_validation_errors(errors):
+    """Return pydantic errors as [{"field", "message"}] with the message in Chinese naming the field."""
+    result = []
+    for error in errors:
+        field = _field_name(error.get("loc", ()))
+        template = _PYDANTIC_MESSAGES.get(error.get("type"))
+        if template:
+            try:
+                reason = template.format(**(error.get("ctx") or {}))
+            except (KeyError, IndexError):
+                reason = template
+        else:
+            reason = f"取值无效（{error.get('msg', '')}）"
+        result.append({"field": field, "message": f"“{field}”{reason}"})
+    return result
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request, exc):
+    errors = chinese_validation_errors(exc.errors)
+    return api.create_response(
+        request, {"detail": "；".join(e["message"] for e in errors), "errors": errors}, status=422
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc):
+    return api.create_response(request, {"detail": "请先登录工作人员账号。"}, status=401)
+
+
+api.add_router("", catalog_router)
+api.add_router("/workdays", workdays_router)

@@ -1,0 +1,134 @@
+"""The `qgt` command: run the demo hall, serve in production, and Django's management commands."""
+
+import argparse
+import os
+import secrets
+import sys
+from pathlib import Path
+
+
+def _data_dir():
+    path = Path(os.environ.get("QGT_DATA_DIR", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _setup(settings_module="quangangtong.settings"):
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", settings_module)
+    import django
+
+    django.setup()
+
+
+def _demo_secret_key(data_dir):
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50), encoding="ascii")
+        key_file.chmod(0o600)
+    return key_file.read_text(encoding="ascii").strip()
+
+
+def _print_accounts():
+    from quangangtong.demo.loader import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+    print(f"\n演示账号（密码均为 {DEMO_PASSWORD}）/ demo accounts (password {DEMO_PASSWORD}):")
+    for username, full_name, roles in DEMO_ACCOUNTS:
+        print(f"  {username:<13} {full_name:<10} {'、'.join(role.label for role in roles)}")
+
+
+def _migrate_and_load():
+    from django.core.management import call_command
+
+    from quangangtong.catalog.models import ServiceItem
+    from quangangtong.demo.loader import demo_load
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if not ServiceItem.objects.exists():
+        count = demo_load()
+        print(f"已载入演示大厅：{count} 个事项。")
+
+
+def cmd_demo(args):
+    data_dir = _data_dir()
+    os.environ.setdefault("QGT_DEBUG", "1")
+    os.environ.setdefault("QGT_SECRET_KEY", _demo_secret_key(data_dir))
+    _setup()
+    _migrate_and_load()
+    _print_accounts()
+    from django.core.management import call_command
+
+    print(f"\n全岗通演示大厅：http://{args.host}:{args.port}/   （Ctrl+C 停止）\n")
+    call_command("runserver", f"{args.host}:{args.port}", use_reloader=False, use_threading=True)
+
+
+def cmd_load_demo(args):
+    _data_dir()
+    _setup()
+    from quangangtong.demo.loader import demo_load
+
+    count = demo_load(with_accounts=not args.no_accounts)
+    print(f"已载入演示数据：{count} 个事项。")
+    if not args.no_accounts:
+        _print_accounts()
+
+
+def cmd_serve(args):
+    _data_dir()
+    _setup()
+    from django.core.management import call_command
+
+    if not args.no_migrate:
+        call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from gunicorn.app.wsgiapp import run
+
+    sys.argv = [
+        "gunicorn",
+        "quangangtong.wsgi:application",
+        "--bind",
+        f"{args.host}:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--access-logfile",
+        "-",
+    ]
+    run()
+
+
+def cmd_manage(args):
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["qgt manage", *args.rest])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="qgt", description="全岗通：政务服务大厅综合窗口系统")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="迁移数据库、载入演示大厅（数据库为空时）并启动演示服务")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = commands.add_parser("serve", help="生产模式运行（配置从环境变量读取，见 .env.example）")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("QGT_PORT", "8000")))
+    serve.add_argument("--host", default=os.environ.get("QGT_HOST", "127.0.0.1"))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("QGT_WORKERS", "3")))
+    serve.add_argument("--no-migrate", action="store_true", help="启动前不执行数据库迁移")
+    serve.set_defaults(func=cmd_serve)
+
+    load = commands.add_parser("load-demo", help="载入（或更新）演示事项清单和演示账号")
+    load.add_argument("--no-accounts", action="store_true", help="只载入事项清单，不建演示账号")
+    load.set_defaults(func=cmd_load_demo)
+
+    manage = commands.add_parser("manage", help="Django 管理命令，如 qgt manage migrate", add_help=False)
+    manage.add_argument("rest", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

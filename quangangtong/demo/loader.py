@@ -1,0 +1,107 @@
+"""Load the demo hall (前进区-like district, 17 departments, 196 items) from the YAML files in data/."""
+
+from pathlib import Path
+
+import yaml
+from django.db import transaction
+
+from quangangtong.accounts.roles import Role
+from quangangtong.accounts.services import roles_ensure, staff_user_create
+from quangangtong.catalog.models import Department, Material, ModeTag, ServiceItem
+from quangangtong.hall.models import Site
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEMO_PASSWORD = "qgt-demo-2026"
+
+# (username, full name, roles): the report's 13 window officers and one account for every other role.
+DEMO_ACCOUNTS = [
+    ("manager", "王主任", [Role.HALL_MANAGER]),
+    ("guide01", "李引导", [Role.GUIDE]),
+    *[(f"officer{n:02d}", f"综合窗口{n:02d}", [Role.WINDOW_OFFICER]) for n in range(1, 14)],
+    ("approver01", "人社审批员", [Role.APPROVER]),
+    ("inspector01", "现场核查员", [Role.INSPECTOR]),
+    ("supervisor01", "督查员", [Role.SUPERVISOR]),
+    ("station01", "港湾社区工作人员", [Role.STATION_STAFF]),
+]
+
+ITEM_FIELDS = [
+    "basic_code", "name", "keywords", "item_type", "level", "case_type", "setting_basis",
+    "acceptance_conditions", "special_procedure", "legal_limit", "legal_limit_unit", "legal_limit_note",
+    "promised_limit", "promised_limit_unit", "promised_limit_note", "charges_fee", "fee_standard", "fee_basis",
+    "handling_forms", "service_objects", "visits_required", "visits_note", "result_name", "location", "hours",
+    "consult_phone", "supervise_phone", "supports_appointment", "supports_express", "online_url",
+]  # fmt: skip
+MATERIAL_FIELDS = ["name", "material_type", "form", "source", "necessity", "originals", "copies", "issuer", "note"]
+
+
+def _read(path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def demo_catalogue():
+    """Return the demo data as plain dicts: sites, modes, departments and items (with their department code)."""
+    items = []
+    for path in sorted((DATA_DIR / "items").glob("*.yaml")):
+        document = _read(path)
+        for item in document["items"]:
+            items.append({**item, "department": document["department"]})
+    return {
+        "sites": _read(DATA_DIR / "sites.yaml"),
+        "modes": _read(DATA_DIR / "modes.yaml"),
+        "departments": _read(DATA_DIR / "departments.yaml"),
+        "items": items,
+    }
+
+
+@transaction.atomic
+def demo_load(*, with_accounts=True):
+    """Load the demo catalogue and accounts into an empty database; return the number of items loaded."""
+    data = demo_catalogue()
+    sites = {}
+    for order, row in enumerate(data["sites"]):
+        parent = sites[row["parent"]] if row.get("parent") else None
+        fields = {k: row.get(k, "") for k in ("name", "level", "division_code", "address", "phone", "opening_hours")}
+        sites[row["code"]], _ = Site.objects.update_or_create(
+            code=row["code"], defaults={**fields, "parent": parent, "sort_order": order}
+        )
+    modes = {}
+    for order, row in enumerate(data["modes"]):
+        modes[row["code"]], _ = ModeTag.objects.update_or_create(
+            code=row["code"], defaults={"name": row["name"], "description": row["description"], "sort_order": order}
+        )
+    departments = {}
+    for row in data["departments"]:
+        fields = {k: row.get(k, "") for k in ("name", "short_name", "uscc", "nature", "phone", "address")}
+        departments[row["code"]], _ = Department.objects.update_or_create(
+            code=row["code"], defaults={**fields, "sort_order": row.get("sort_order", 0)}
+        )
+    for order, row in enumerate(data["items"]):
+        fields = {name: row[name] for name in ITEM_FIELDS}
+        fields["procedure"] = "\n".join(row["procedure"])
+        fields["faq"] = "\n".join(f"问：{pair['q']}\n答：{pair['a']}" for pair in row.get("faq") or [])
+        item, _ = ServiceItem.objects.update_or_create(
+            implementation_code=row["implementation_code"],
+            defaults={**fields, "department": departments[row["department"]], "sort_order": order},
+        )
+        item.modes.set([modes[code] for code in row["modes"]])
+        item.delegated_sites.set([sites[code] for code in row.get("delegated_sites") or []])
+        item.materials.all().delete()
+        Material.objects.bulk_create(
+            Material(item=item, sort_order=n, **{name: material[name] for name in MATERIAL_FIELDS})
+            for n, material in enumerate(row["materials"])
+        )
+    if with_accounts:
+        demo_accounts_create()
+    return len(data["items"])
+
+
+def demo_accounts_create():
+    """Create the demo staff accounts that do not exist yet; return their (username, name, roles)."""
+    from django.contrib.auth.models import User
+
+    roles_ensure()
+    for username, full_name, roles in DEMO_ACCOUNTS:
+        if not User.objects.filter(username=username).exists():
+            staff_user_create(username=username, password=DEMO_PASSWORD, roles=roles, full_name=full_name)
+    return DEMO_ACCOUNTS

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from quangangtong.accounts import views as accounts_views
+from quangangtong.api import api
+
+urlpatterns = [
+    path("", include("quangangtong.catalog.urls")),
+    path("staff/", accounts_views.staff_home, name="staff-home"),
+    path("staff/workdays/", include("quangangtong.workdays.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
