@@ -120,12 +120,12 @@ SESSION_COOKIE_SECURE = env_bool("QGT_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("QGT_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("QGT_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("QGT_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("QGT_HSTS_PRELOAD", False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("QGT_BEHIND_PROXY", False) else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-# check --deploy: an intranet hall usually terminates TLS at its own proxy, so HTTPS redirect and
-# HSTS are the operator's choice (QGT_SSL_REDIRECT, QGT_HSTS_SECONDS); see docs/operations.md.
-SILENCED_SYSTEM_CHECKS = env_list("QGT_SILENCED_CHECKS", ["security.W004", "security.W008"])
+SILENCED_SYSTEM_CHECKS = env_list("QGT_SILENCED_CHECKS")
 
 QGT_HALL_NAME = env_str("QGT_HALL_NAME", "前进区政务服务大厅")
 
