@@ -1,5 +1,6 @@
 """The public and device API at /api/v1/ (django-ninja); other vendors' kiosks and screens use it."""
 
+from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
@@ -64,6 +65,11 @@ def validation_error(request, exc):
 @api.exception_handler(AuthenticationError)
 def authentication_error(request, exc):
     return api.create_response(request, {"detail": "请先登录工作人员账号。"}, status=401)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc):
+    return api.create_response(request, {"detail": "未找到：请核对编码是否正确。"}, status=404)
 
 
 api.add_router("", catalog_router)

@@ -57,3 +57,11 @@ def role_required(*roles):
         return wrapped
 
     return decorator
+
+
+def staff_session(request):
+    """Authenticate an API call by the staff pages' session: any signed-in user holding a staff role."""
+    user = request.user
+    if user.is_authenticated and user_has_role(user):
+        return user
+    return None

@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
+from quangangtong.api_schemas import VALIDATION_ERRORS, ErrorOut
 from quangangtong.catalog.models import ServiceItem
 from quangangtong.catalog.services import item_search
 from quangangtong.hall.models import Site
@@ -152,14 +153,16 @@ class SiteOut(Schema):
         return site.parent.code if site.parent_id else None
 
 
-@router.get("/items", response=ItemPage, summary="查询事项清单")
+@router.get("/items", response={200: ItemPage, **VALIDATION_ERRORS}, summary="查询事项清单")
 def list_items(request, filters: Query[ItemFilters]):
     items = item_search(q=filters.q, tag=filters.tag, department=filters.department, level=filters.level)
     start = (filters.page - 1) * filters.page_size
     return {"count": items.count(), "results": list(items[start : start + filters.page_size])}
 
 
-@router.get("/items/{code}", response=ItemDetail, summary="一个事项的办事指南")
+@router.get(
+    "/items/{code}", response={200: ItemDetail, 404: ErrorOut, **VALIDATION_ERRORS}, summary="一个事项的办事指南"
+)
 def get_item(request, code: str):
     queryset = ServiceItem.objects.select_related("department").prefetch_related(
         "modes", "materials", "delegated_sites"

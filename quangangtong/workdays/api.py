@@ -4,20 +4,13 @@ import datetime
 
 from ninja import Query, Router, Schema, Status
 
-from quangangtong.accounts.roles import user_has_role
+from quangangtong.accounts.roles import staff_session
+from quangangtong.api_schemas import STAFF_ERRORS, ErrorOut
 from quangangtong.workdays.services import YEAR_MAX, YEAR_MIN, deadline_compute
 
 MAX_DAYS = 3650
 
 router = Router(tags=["工作日历"])
-
-
-def staff_session(request):
-    """Accept a signed-in user holding any staff role (the staff pages' session cookie)."""
-    user = request.user
-    if user.is_authenticated and user_has_role(user):
-        return user
-    return None
 
 
 class DeadlineOut(Schema):
@@ -29,14 +22,10 @@ class DeadlineOut(Schema):
     warning: str
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 @router.get(
     "/deadline",
     auth=staff_session,
-    response={200: DeadlineOut, 400: ErrorOut},
+    response={200: DeadlineOut, 400: ErrorOut, **STAFF_ERRORS},
     summary="计算办理截止日期",
     description=(
         "按工作日计算时限（行政许可法第八十二条），起算日当天不计入（民法典第二百零一条）。"

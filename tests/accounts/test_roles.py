@@ -96,3 +96,12 @@ def test_only_managers_get_catalogue_permissions_in_the_admin(make_staff):
     assert manager.is_staff
     assert not officer.has_perm("catalog.change_serviceitem")
     assert not officer.is_staff
+
+
+def test_the_admin_speaks_chinese_even_to_an_english_browser(client, make_staff):
+    client.force_login(make_staff(Role.HALL_MANAGER))
+    response = client.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    body = response.content.decode()
+    assert "全岗通" in body
+    assert "政务服务事项" in body
+    assert "站点管理" in body or "最近动作" in body

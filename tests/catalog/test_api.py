@@ -71,3 +71,9 @@ def test_the_openapi_document_is_served(client):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert {"/api/v1/items", "/api/v1/items/{code}", "/api/v1/sites"} <= paths.keys()
+
+
+def test_unknown_item_says_so_in_chinese(client):
+    response = client.get("/api/v1/items/nope")
+    assert response.status_code == 404
+    assert "未找到" in response.json()["detail"]
