@@ -4,7 +4,6 @@ Whatever a client sends, within or outside the schema, the answer is never a 5xx
 the documented shapes.
 """
 
-import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
