@@ -1,409 +1,48 @@
-"""Excel import and export of the 事项清单: departments, handling modes, service items and their materials.
-
-The workbook is the hall's own editing format: export it, edit it in Excel or WPS, import it back.
-Import validates every cell before it writes anything, and writes only what differs.
-"""
+"""Read a workbook, check every cell, and write the catalogue only when nothing is wrong."""
 
 import io
 import logging
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from django.db import IntegrityError, models, transaction
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from django.db import IntegrityError, transaction
+from openpyxl import load_workbook
 
 from quangangtong.catalog.models import (
     Department,
-    HandlingForm,
     Material,
     ModeTag,
     ServiceItem,
-    ServiceObject,
+)
+from quangangtong.catalog.spreadsheet.columns import (
+    DEPARTMENT_COLUMNS,
+    ITEM_COLUMNS,
+    LIST_SEPARATOR,
+    MATERIAL_COLUMNS,
+    MAX_ROWS,
+    MODE_COLUMNS,
+    NEARBY_MODE_CODE,
+    SHEET_DEPARTMENTS,
+    SHEET_ITEMS,
+    SHEET_MATERIALS,
+    SHEET_MODES,
+    SHEETS,
+    CatalogImportError,
+    CellError,
+    ImportReport,
 )
 from quangangtong.hall.models import Site
 from quangangtong.ids import IdNumberError, validate_uscc
 
 logger = logging.getLogger(__name__)
 
-SHEET_README = "说明"
-SHEET_DEPARTMENTS = "部门"
-SHEET_MODES = "办理模式"
-SHEET_ITEMS = "事项"
-SHEET_MATERIALS = "材料"
-
-LIST_SEPARATOR = "、"
-NEARBY_MODE_CODE = "nearby"
-MAX_ROWS = 20000
-
 _LIST_SPLIT = re.compile(r"[、,，;；\s]+")
 _SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 _INTEGER = re.compile(r"^[+-]?\d+$")
 _TRUE = {"是", "true", "yes", "y", "1", "√", "✓"}
 _FALSE = {"否", "false", "no", "n", "0", "×", "✗"}
-# Upper bounds of PositiveSmallIntegerField and PositiveIntegerField on every database Django supports.
-_MAX_SMALL = 32767
-_MAX_INT = 2147483647
-# The JSON list fields hold codes from these code tables.
-_CODE_LISTS = {"handling_forms": HandlingForm.choices, "service_objects": ServiceObject.choices}
-
-
-@dataclass(frozen=True)
-class CellError:
-    """A problem with one cell (or a missing sheet or column) of an imported workbook."""
-
-    sheet: str
-    row: int | None
-    column: str
-    reason: str
-
-    def __str__(self):
-        where = [f"“{self.sheet}”表" if self.sheet else "文件"]
-        if self.row:
-            where.append(f"第{self.row}行")
-        if self.column:
-            where.append(f"“{self.column}”列")
-        return f"{' '.join(where)}：{self.reason}"
-
-
-class CatalogImportError(Exception):
-    """The workbook has problems; nothing was written. errors lists every one of them."""
-
-    def __init__(self, errors):
-        self.errors = list(errors)
-        super().__init__(str(self))
-
-    def __str__(self):
-        lines = [f"事项清单导入失败，共{len(self.errors)}处错误，系统数据未作任何修改："]
-        lines.extend(str(error) for error in self.errors)
-        return "\n".join(lines)
-
-
-@dataclass
-class SheetCounts:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    deleted: int = 0
-
-    @property
-    def changed(self):
-        return bool(self.created or self.updated or self.deleted)
-
-
-@dataclass
-class ImportReport:
-    """What an import did to each sheet's rows."""
-
-    departments: SheetCounts = field(default_factory=SheetCounts)
-    modes: SheetCounts = field(default_factory=SheetCounts)
-    items: SheetCounts = field(default_factory=SheetCounts)
-    materials: SheetCounts = field(default_factory=SheetCounts)
-    items_not_in_workbook: int = 0
-
-    @property
-    def changed(self):
-        return any(counts.changed for _, counts in self.sheets())
-
-    def sheets(self):
-        """Return (sheet name, counts) pairs in workbook order."""
-        return [
-            (SHEET_DEPARTMENTS, self.departments),
-            (SHEET_MODES, self.modes),
-            (SHEET_ITEMS, self.items),
-            (SHEET_MATERIALS, self.materials),
-        ]
-
-    def as_dict(self):
-        """Return the report as plain data (for the session)."""
-        return {
-            "sheets": [
-                {
-                    "sheet": name,
-                    "created": c.created,
-                    "updated": c.updated,
-                    "unchanged": c.unchanged,
-                    "deleted": c.deleted,
-                }
-                for name, c in self.sheets()
-            ],
-            "items_not_in_workbook": self.items_not_in_workbook,
-        }
-
-    def summary(self):
-        parts = []
-        for name, c in self.sheets():
-            text = f"{name}：新增{c.created}、更新{c.updated}、未变{c.unchanged}"
-            if c.deleted:
-                text += f"、删除{c.deleted}"
-            parts.append(text)
-        if self.items_not_in_workbook:
-            parts.append(f"表外事项{self.items_not_in_workbook}项保持不变")
-        return "；".join(parts)
-
-    def __str__(self):
-        return self.summary()
-
-
-@dataclass(frozen=True)
-class Column:
-    """How one model field is written to and read from a sheet column."""
-
-    header: str
-    attr: str
-    kind: str  # text, int, bool, choice, codes, department, modes, sites, item
-    required: bool = False
-    default: object = None
-    max_length: int | None = None
-    max_value: int | None = None
-    choices: tuple = ()
-    slug: bool = False
-    unique: bool = False
-
-    @property
-    def labels(self):
-        return LIST_SEPARATOR.join(label for _, label in self.choices)
-
-
-def _column_for(model_field):
-    """Return the Column describing model_field."""
-    f = model_field
-    common = {"header": str(f.verbose_name), "attr": f.name}
-    if isinstance(f, models.ManyToManyField):
-        kind = "modes" if f.related_model is ModeTag else "sites"
-        return Column(kind=kind, **common)
-    if isinstance(f, models.ForeignKey):
-        if f.related_model is Department:
-            return Column(kind="department", required=True, attr="department", header=common["header"])
-        return Column(
-            kind="item",
-            required=True,
-            attr="item",
-            header=str(ServiceItem._meta.get_field("implementation_code").verbose_name),
-        )
-    has_default = f.has_default()
-    default = f.get_default() if has_default else None
-    if isinstance(f, models.BooleanField):
-        return Column(kind="bool", default=bool(default), **common)
-    if isinstance(f, models.PositiveSmallIntegerField | models.PositiveIntegerField | models.IntegerField):
-        max_value = (
-            _MAX_SMALL if isinstance(f, models.PositiveSmallIntegerField | models.SmallIntegerField) else _MAX_INT
-        )
-        return Column(kind="int", required=not has_default, default=default, max_value=max_value, **common)
-    if isinstance(f, models.JSONField):
-        return Column(kind="codes", default=[], choices=tuple(_CODE_LISTS[f.name]), **common)
-    required = not f.blank and not has_default
-    if f.choices:
-        return Column(kind="choice", required=required, default=default or "", choices=tuple(f.choices), **common)
-    return Column(
-        kind="text",
-        required=required,
-        default="",
-        max_length=f.max_length,
-        slug=isinstance(f, models.SlugField),
-        unique=f.unique,
-        **common,
-    )
-
-
-def _columns_for(model, *, first=()):
-    """Return Columns for every editable field of model, the names in first leading, then declaration order."""
-    fields = [
-        f
-        for f in model._meta.get_fields()
-        if (f.concrete or f.many_to_many) and not f.auto_created and f.editable and not f.primary_key
-    ]
-    fields.sort(key=lambda f: (f.name not in first, first.index(f.name) if f.name in first else 0, f.creation_counter))
-    return tuple(_column_for(f) for f in fields)
-
-
-DEPARTMENT_COLUMNS = _columns_for(Department)
-MODE_COLUMNS = _columns_for(ModeTag)
-ITEM_COLUMNS = _columns_for(ServiceItem)
-MATERIAL_COLUMNS = _columns_for(Material, first=("item", "sort_order"))
-
-_SHEETS = (
-    (SHEET_DEPARTMENTS, DEPARTMENT_COLUMNS),
-    (SHEET_MODES, MODE_COLUMNS),
-    (SHEET_ITEMS, ITEM_COLUMNS),
-    (SHEET_MATERIALS, MATERIAL_COLUMNS),
-)
-
-
-def _header(model, name):
-    return str(model._meta.get_field(name).verbose_name)
-
-
-# --- export -------------------------------------------------------------------------------------
-
-
-def catalog_export_workbook() -> Workbook:
-    """Return the whole catalogue as a workbook: 说明, 部门, 办理模式, 事项, 材料."""
-    workbook = Workbook()
-    workbook.properties.creator = "全岗通"
-    workbook.properties.title = "事项清单"
-    _write_readme(workbook.active)
-
-    departments = list(Department.objects.all())
-    modes = list(ModeTag.objects.all())
-    items = list(ServiceItem.objects.select_related("department").prefetch_related("modes", "delegated_sites"))
-    materials_by_item = defaultdict(list)
-    for material in Material.objects.order_by("sort_order", "id"):
-        materials_by_item[material.item_id].append(material)
-    codes = {item.id: item.implementation_code for item in items}
-    materials = [m for item in items for m in materials_by_item[item.id]]
-
-    _write_sheet(workbook.create_sheet(SHEET_DEPARTMENTS), DEPARTMENT_COLUMNS, departments, codes)
-    _write_sheet(workbook.create_sheet(SHEET_MODES), MODE_COLUMNS, modes, codes)
-    _write_sheet(workbook.create_sheet(SHEET_ITEMS), ITEM_COLUMNS, items, codes)
-    _write_sheet(workbook.create_sheet(SHEET_MATERIALS), MATERIAL_COLUMNS, materials, codes)
-    return workbook
-
-
-def catalog_export_bytes() -> bytes:
-    """Return the catalogue workbook as .xlsx bytes."""
-    buffer = io.BytesIO()
-    catalog_export_workbook().save(buffer)
-    return buffer.getvalue()
-
-
-def _export_value(column, obj, item_codes):
-    """Return the cell value of column for obj."""
-    if column.kind == "department":
-        return obj.department.code
-    if column.kind == "item":
-        return item_codes[obj.item_id]
-    if column.kind == "modes":
-        return LIST_SEPARATOR.join(tag.name for tag in obj.modes.all())
-    if column.kind == "sites":
-        return LIST_SEPARATOR.join(site.code for site in obj.delegated_sites.all())
-    value = getattr(obj, column.attr)
-    if column.kind == "bool":
-        return "是" if value else "否"
-    if column.kind == "int":
-        return value
-    if column.kind == "choice":
-        return dict(column.choices).get(value, value)
-    if column.kind == "codes":
-        return LIST_SEPARATOR.join(str(code) for code in value or [])
-    return value
-
-
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="F0F0F0")
-_HEADER_ALIGNMENT = Alignment(vertical="center")
-_TEXT_FORMAT = "@"
-
-
-def _write_sheet(sheet, columns, objects, item_codes):
-    """Write a header row and one row per object, with codes kept as text."""
-    for index, column in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.header)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.alignment = _HEADER_ALIGNMENT
-    widths = [_display_width(column.header) for column in columns]
-    for row, obj in enumerate(objects, start=2):
-        for index, column in enumerate(columns, start=1):
-            value = _export_value(column, obj, item_codes)
-            cell = sheet.cell(row=row, column=index)
-            _set_cell(cell, value)
-            if row < 300 and isinstance(value, str):
-                widths[index - 1] = max(widths[index - 1], _display_width(value))
-    for index, column in enumerate(columns, start=1):
-        letter = get_column_letter(index)
-        dimension = sheet.column_dimensions[letter]
-        dimension.width = min(max(widths[index - 1] + 2, 8), 60)
-        if column.kind != "int":
-            # New rows typed under a text column stay text, so "00" is not turned into 0.
-            dimension.number_format = _TEXT_FORMAT
-        if column.kind in ("choice", "bool"):
-            options = ["是", "否"] if column.kind == "bool" else [label for _, label in column.choices]
-            validation = DataValidation(
-                type="list", formula1=f'"{",".join(options)}"', allow_blank=True, showErrorMessage=False
-            )
-            validation.add(f"{letter}2:{letter}{MAX_ROWS}")
-            sheet.add_data_validation(validation)
-    sheet.freeze_panes = "A2"
-    if columns:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(objects) + 1, 2)}"
-
-
-def _set_cell(cell, value):
-    """Put value in cell; strings always as text, never as a number or a formula."""
-    if isinstance(value, str):
-        cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-        cell.data_type = "s"
-        cell.number_format = _TEXT_FORMAT
-    else:
-        cell.value = value
-
-
-def _display_width(text):
-    """Return the width of the longest line of text in Excel columns (CJK characters count double)."""
-    lines = str(text).splitlines() or [""]
-    return max(sum(2 if ord(ch) > 0x2E7F else 1 for ch in line) for line in lines)
-
-
-def _write_readme(sheet):
-    """Fill the 说明 sheet: what each sheet holds, how to edit it, and the allowed values."""
-    sheet.title = SHEET_README
-    item_code = _header(ServiceItem, "implementation_code")
-    lines = [
-        ("全岗通 事项清单（导出后可在 Excel 或 WPS 中编辑，再在“事项清单导入导出”页面导入）", None),
-        ("", None),
-        ("工作表", "内容与填写方法"),
-        (
-            SHEET_DEPARTMENTS,
-            f"实施主体（部门），每行一个，按“{_header(Department, 'code')}”匹配：编码已有则更新，没有则新增。",
-        ),
-        (SHEET_MODES, f"办理模式，每行一个，按“{_header(ModeTag, 'code')}”匹配。编码“{NEARBY_MODE_CODE}”是就近办。"),
-        (
-            SHEET_ITEMS,
-            f"政务服务事项，每行一个，按“{item_code}”匹配。“{_header(ServiceItem, 'department')}”填部门编码；"
-            f"“{_header(ServiceItem, 'modes')}”填办理模式名称，多个用“、”分隔；"
-            f"“{_header(ServiceItem, 'delegated_sites')}”填站点编码，多个用“、”分隔，含就近办的事项至少填一个；"
-            f"“{_header(ServiceItem, 'handling_forms')}”“{_header(ServiceItem, 'service_objects')}”"
-            "填代码或名称，多个用“、”分隔；是否类的列填“是”或“否”。",
-        ),
-        (
-            SHEET_MATERIALS,
-            f"申请材料，每行一个，第一列填所属事项的{item_code}。导入时，“{SHEET_ITEMS}”表中每个事项的材料"
-            f"整体替换为本表中属于它的行（本表没有行的事项，材料将被清空）。",
-        ),
-        ("", None),
-        ("注意", "不要修改第1行的列名，不要改工作表名；可以增删行、调整行的顺序。"),
-        ("", "编码类的列（实施编码、部门编码等）按文本保存，“00”“0101”之类请勿改成数字格式。"),
-        ("", "工作簿中没有的部门、办理模式、事项不会被删除；要停用事项，请把“在用”改为“否”。"),
-        ("", "导入前会检查全部单元格，只要有一处错误就不写入任何数据，并列出每一处错误的位置与原因。"),
-        ("", "单选类的列可填名称（如“行政许可”）或代码（如“01”）；导出时写名称。"),
-        ("", None),
-        ("可选值", None),
-        ("列", "代码 — 名称"),
-    ]
-    seen = set()
-    for _, columns in _SHEETS:
-        for column in columns:
-            if column.kind in ("choice", "codes") and column.header not in seen:
-                seen.add(column.header)
-                lines.append((column.header, "；".join(f"{code} — {label}" for code, label in column.choices)))
-    for row, (first, second) in enumerate(lines, start=1):
-        _set_cell(sheet.cell(row=row, column=1), first)
-        if second is not None:
-            _set_cell(sheet.cell(row=row, column=2), second)
-            sheet.cell(row=row, column=2).alignment = Alignment(wrap_text=True, vertical="top")
-        sheet.cell(row=row, column=1).alignment = Alignment(vertical="top")
-        if row == 1 or first in ("工作表", "可选值", "列"):
-            sheet.cell(row=row, column=1).font = _HEADER_FONT
-            sheet.cell(row=row, column=2).font = _HEADER_FONT
-    sheet.column_dimensions["A"].width = 22
-    sheet.column_dimensions["B"].width = 100
-
 
 # --- import: reading and checking cells -----------------------------------------------------------
 
@@ -674,14 +313,14 @@ def _read_workbook(data):
             [CellError("", None, "", "无法读取文件：请上传用 Excel 或 WPS 保存的 .xlsx 文件（不支持 .xls、.csv）")]
         ) from None
     errors = []
-    parsed = {name: _read_sheet(workbook, name, columns, errors) for name, columns in _SHEETS}
+    parsed = {name: _read_sheet(workbook, name, columns, errors) for name, columns in SHEETS}
     _validate_uscc(parsed[SHEET_DEPARTMENTS], errors)
     name_column = _column(MODE_COLUMNS, "name")
     for row in parsed[SHEET_MODES]:
         # Items list their modes by name joined with 、, so a name must not contain a separator.
         if row.values["name"] and _LIST_SPLIT.search(row.values["name"]):
             errors.append(CellError(SHEET_MODES, row.number, name_column.header, "名称不能含空格、顿号、逗号或分号"))
-    for name, columns in _SHEETS:
+    for name, columns in SHEETS:
         for column in columns:
             if column.unique:
                 _check_unique(name, parsed[name], column, errors)
@@ -837,7 +476,7 @@ def catalog_import(*, data, user=None) -> ImportReport:
     return report
 
 
-_SHEET_ORDER = {name: index for index, (name, _) in enumerate(_SHEETS)}
+_SHEET_ORDER = {name: index for index, (name, _) in enumerate(SHEETS)}
 
 
 def _error_order(error):
