@@ -36,6 +36,7 @@ def main():
     from django.test import Client
 
     settings.STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"
+    os.makedirs(settings.STATIC_ROOT, exist_ok=True)
     call_command("migrate", verbosity=0)
     from quangangtong.catalog.models import ServiceItem
     from quangangtong.demo.loader import demo_load

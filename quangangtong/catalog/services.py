@@ -15,6 +15,7 @@ def item_search(*, q="", department="", tag="", level="", item_type="", case_typ
     if department:
         items = items.filter(department__code=department)
     if tag:
+        # Tag codes are unique, so this join matches at most one row per item: no DISTINCT needed.
         items = items.filter(modes__code=tag)
     if level:
         items = items.filter(level=level)
@@ -34,7 +35,7 @@ def item_search(*, q="", department="", tag="", level="", item_type="", case_typ
                 word_match |= Q(pinyin_full__contains=pinyin_keys(word)[0])
             matches &= word_match
         items = items.filter(matches)
-    return items.distinct()
+    return items
 
 
 def mode_counts():
