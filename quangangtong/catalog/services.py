@@ -1,6 +1,6 @@
 from django.db.models import Count, Q
 
-from quangangtong.catalog.models import ModeTag, ServiceItem
+from quangangtong.catalog.models import Department, ModeTag, ServiceItem
 from quangangtong.catalog.pinyin import normalise_query, pinyin_keys
 
 
@@ -40,4 +40,14 @@ def item_search(*, q="", department="", tag="", level="", item_type="", case_typ
 
 def mode_counts():
     """Return the mode tags, each annotated with item_count of active items."""
-    return ModeTag.objects.annotate(item_count=Count("items", filter=Q(items__is_active=True)))
+    # Meta.ordering is not applied to GROUP BY queries, so the order is spelled out.
+    return ModeTag.objects.annotate(item_count=Count("items", filter=Q(items__is_active=True))).order_by(
+        "sort_order", "code"
+    )
+
+
+def department_counts():
+    """Return the departments, each annotated with item_count of active items."""
+    return Department.objects.annotate(item_count=Count("items", filter=Q(items__is_active=True))).order_by(
+        "sort_order", "code"
+    )

@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 
 from quangangtong.catalog.models import CaseType, Department, ItemType, ServiceItem
-from quangangtong.catalog.services import item_search, mode_counts
+from quangangtong.catalog.services import department_counts, item_search, mode_counts
 from quangangtong.hall.models import Level, Site
 
 PAGE_SIZE = 20
@@ -16,13 +15,12 @@ def _hall_context(**extra):
 
 def guide_home(request):
     """Show the public guide's front page: search, the six modes, the departments."""
-    departments = Department.objects.annotate(item_count=Count("items", filter=Q(items__is_active=True)))
     return render(
         request,
         "catalog/home.html",
         _hall_context(
             modes=mode_counts(),
-            departments=departments,
+            departments=department_counts(),
             item_count=ServiceItem.objects.filter(is_active=True).count(),
             stations=Site.objects.exclude(parent=None),
         ),
@@ -66,8 +64,7 @@ def item_detail(request, code):
 
 def department_list(request):
     """List the departments whose items the hall accepts."""
-    departments = Department.objects.annotate(item_count=Count("items", filter=Q(items__is_active=True)))
-    return render(request, "catalog/department_list.html", _hall_context(departments=departments))
+    return render(request, "catalog/department_list.html", _hall_context(departments=department_counts()))
 
 
 def department_detail(request, code):

@@ -99,3 +99,12 @@ def test_pages_use_only_assets_served_by_the_application(client, demo_hall):
         body = client.get(url).content.decode()
         for marker in ['src="http', "src='http", 'href="http', "href='http", "//cdn", 'src="//', 'href="//']:
             assert marker not in body, (url, marker)
+
+
+def test_modes_and_departments_keep_the_catalogue_order(client, demo_hall):
+    from quangangtong.catalog.models import Department
+
+    modes = [mode.name for mode in client.get(reverse("guide-home")).context["modes"]]
+    assert modes == ["现场前置", "马上办", "网上办", "就近办", "不见面", "跑一次"]
+    listed = [d.code for d in client.get(reverse("guide-departments")).context["departments"]]
+    assert listed == list(Department.objects.order_by("sort_order", "code").values_list("code", flat=True))
