@@ -6,7 +6,7 @@ from quangangtong.accounts.roles import Role
 # Model permissions each role gets in the admin; views check roles, the admin checks these.
 ROLE_MODEL_PERMISSIONS = {
     Role.HALL_MANAGER: {
-        "catalog": ["department", "modetag", "serviceitem", "material"],
+        "catalog": ["department", "modetag", "serviceitem", "material", "catalogimport"],
         "hall": ["site"],
         "workdays": ["specialday", "scheduleyear"],
     },

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from quangangtong.catalog.models import Department, Material, ModeTag, ServiceItem
+from quangangtong.catalog.models import CatalogImport, Department, Material, ModeTag, ServiceItem
 
 
 class MaterialInline(admin.TabularInline):
@@ -80,3 +80,18 @@ class ServiceItemAdmin(admin.ModelAdmin):
         ("咨询与监督", {"fields": ["consult_phone", "supervise_phone", "faq"]}),
         ("状态", {"fields": ["is_active", "sort_order"]}),
     ]
+
+
+@admin.register(CatalogImport)
+class CatalogImportAdmin(admin.ModelAdmin):
+    list_display = ["imported_at", "imported_by", "file_name", "changed", "summary"]
+    list_filter = ["changed"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

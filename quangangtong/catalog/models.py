@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
@@ -257,3 +258,28 @@ class Material(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class CatalogImport(models.Model):
+    """A workbook that was imported into the catalogue: who, when, what it changed, and the file itself.
+
+    Kept so that an auditor can see, years later, which workbook put the catalogue in a given state.
+    """
+
+    imported_at = models.DateTimeField("导入时间", auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, verbose_name="导入人"
+    )
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    workbook = models.FileField("工作簿", upload_to="catalog-imports/%Y/%m/")
+    report = models.JSONField("导入结果")
+    summary = models.CharField("摘要", max_length=500)
+    changed = models.BooleanField("有变化")
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        verbose_name = "事项清单导入记录"
+        verbose_name_plural = "事项清单导入记录"
+
+    def __str__(self):
+        return f"{self.file_name or '工作簿'}（{self.imported_at:%Y-%m-%d %H:%M}）"

@@ -9,12 +9,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from quangangtong.accounts.roles import Role, role_required
-from quangangtong.catalog.models import Department, Material, ModeTag, ServiceItem
+from quangangtong.catalog.models import CatalogImport, Department, Material, ModeTag, ServiceItem
 from quangangtong.catalog.spreadsheet import CatalogImportError, catalog_export_bytes, catalog_import
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-LAST_REPORT_KEY = "catalog_import_report"
 UPLOAD_FIELD = "file"
 
 
@@ -29,7 +28,7 @@ def _render_manage(request, *, errors=(), upload_error="", status=200):
         },
         "errors": errors,
         "upload_error": upload_error,
-        "last_report": request.session.get(LAST_REPORT_KEY),
+        "imports": CatalogImport.objects.select_related("imported_by")[:10],
         "upload_field": UPLOAD_FIELD,
         "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
     }
@@ -67,15 +66,9 @@ def catalog_import_view(request):
         problem = "文件内容不是 .xlsx 工作簿，请在 Excel 或 WPS 中另存为 Excel 工作簿（*.xlsx）后再上传。"
         return _render_manage(request, upload_error=f"上传文件：{problem}", status=400)
     try:
-        report = catalog_import(data=data, user=request.user)
+        report = catalog_import(data=data, user=request.user, file_name=upload.name)
     except CatalogImportError as exc:
         return _render_manage(request, errors=exc.errors, status=400)
-    request.session[LAST_REPORT_KEY] = {
-        **report.as_dict(),
-        "filename": upload.name,
-        "at": timezone.localtime().strftime("%Y-%m-%d %H:%M"),
-        "by": request.user.get_username(),
-    }
     if report.changed:
         messages.success(request, f"导入完成。{report.summary()}。")
     else:

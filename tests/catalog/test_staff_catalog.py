@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from quangangtong.accounts.roles import Role
 from quangangtong.accounts.services import roles_ensure, staff_user_create
-from quangangtong.catalog.models import ServiceItem
+from quangangtong.catalog.models import CatalogImport, ServiceItem
 from quangangtong.catalog.spreadsheet import catalog_export_bytes
 from tests.catalog.test_spreadsheet import Book, build_catalogue, dump
 
@@ -85,15 +85,21 @@ def test_it_downloads_a_valid_workbook(manager, catalogue):
 def test_it_imports_and_reports_the_counts(manager, catalogue):
     book = Book(catalog_export_bytes())
     book.set("事项", book.row_of("事项", "330100-RS-0003"), "承诺办结时限", 1)
-    response = manager.post(reverse("staff-catalog-import"), upload(book.data()))
+    data = book.data()
+    response = manager.post(reverse("staff-catalog-import"), upload(data))
     assert response.status_code == 302
     assert response.url == reverse("staff-catalog")
     [message] = [str(m) for m in get_messages(response.wsgi_request)]
     assert "事项：新增0、更新1、未变3" in message
     assert ServiceItem.objects.get(implementation_code="330100-RS-0003").promised_limit == 1
     page = manager.get(reverse("staff-catalog")).content.decode()
-    assert "上次导入" in page
+    assert "导入记录" in page
     assert "事项清单.xlsx" in page
+    record = CatalogImport.objects.get()
+    assert record.file_name == "事项清单.xlsx"
+    assert record.changed
+    assert record.imported_by.get_username() == response.wsgi_request.user.get_username()
+    assert record.workbook.read() == data
 
 
 def test_a_bad_workbook_gets_400_with_every_error_and_changes_nothing(manager, catalogue):
@@ -111,6 +117,7 @@ def test_a_bad_workbook_gets_400_with_every_error_and_changes_nothing(manager, c
     assert "“行政许可证”不是有效的事项类型" in body
     assert "部门编码“nodept”在“部门”表中不存在" in body
     assert "<td>材料</td><td>4</td><td>原件份数</td>" in body
+    assert not CatalogImport.objects.exists()
 
 
 def test_a_missing_file_gets_400_naming_the_field(manager):

@@ -97,7 +97,7 @@ class ImportReport:
         ]
 
     def as_dict(self):
-        """Return the report as plain data (for the session)."""
+        """Return the report as plain data (kept on the CatalogImport row)."""
         return {
             "sheets": [
                 {

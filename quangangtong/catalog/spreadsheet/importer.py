@@ -7,10 +7,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from openpyxl import load_workbook
 
 from quangangtong.catalog.models import (
+    CatalogImport,
     Department,
     Material,
     ModeTag,
@@ -437,9 +439,14 @@ def _write_materials(rows, items, counts):
             counts.deleted += len(surplus)
 
 
-def catalog_import(*, data, user=None) -> ImportReport:
-    """Check a catalogue workbook in full, then write all of it in one transaction or nothing at all."""
-    parsed, errors = _read_workbook(data)
+def catalog_import(*, data, user=None, file_name="") -> ImportReport:
+    """Check a catalogue workbook in full, then write all of it in one transaction or nothing at all.
+
+    A successful import is recorded as a CatalogImport row holding the workbook itself.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        data = data.read()
+    parsed, errors = _read_workbook(bytes(data))
     departments = parsed[SHEET_DEPARTMENTS]
     modes = parsed[SHEET_MODES]
     items = parsed[SHEET_ITEMS]
@@ -459,6 +466,14 @@ def catalog_import(*, data, user=None) -> ImportReport:
             written = _write_items(items, report.items)
             _write_materials(materials, written, report.materials)
             report.items_not_in_workbook = ServiceItem.objects.exclude(implementation_code__in=list(written)).count()
+            CatalogImport.objects.create(
+                imported_by=user,
+                file_name=file_name[:200],
+                workbook=ContentFile(bytes(data), name="catalog.xlsx"),
+                report=report.as_dict(),
+                summary=report.summary()[:500],
+                changed=report.changed,
+            )
     except IntegrityError as exc:
         # Two rows swapping a unique name in one import can still collide half-way; nothing is kept.
         logger.warning("catalog import: integrity error: %s", exc)

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"无法读取 {path}：{exc}") from None
         try:
-            report = catalog_import(data=data)
+            report = catalog_import(data=data, file_name=Path(path).name)
         except CatalogImportError as exc:
             for error in exc.errors:
                 self.stderr.write(str(error))
