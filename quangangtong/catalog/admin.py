@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 
 from quangangtong.catalog.models import CatalogImport, Department, Material, ModeTag, ServiceItem
+from quangangtong.catalog.rules import item_problems
 
 
 class MaterialInline(admin.TabularInline):
@@ -31,8 +33,25 @@ class ModeTagAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "sort_order"]
 
 
+class ServiceItemForm(forms.ModelForm):
+    """The admin's item form: the model's fields (chosen by the admin) plus the catalogue's rules."""
+
+    def clean(self):
+        cleaned = super().clean()
+        problems = item_problems(
+            values=cleaned,
+            mode_codes={tag.code for tag in cleaned.get("modes") or []},
+            site_count=len(cleaned.get("delegated_sites") or []),
+        )
+        for field_name, reason in problems:
+            if field_name not in self.errors:
+                self.add_error(field_name, reason)
+        return cleaned
+
+
 @admin.register(ServiceItem)
 class ServiceItemAdmin(admin.ModelAdmin):
+    form = ServiceItemForm
     list_display = [
         "name",
         "department",

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from quangangtong.catalog.pinyin import pinyin_keys
 from quangangtong.hall.models import Level, Site
+from quangangtong.ids.django_validators import uscc_validator
 
 
 class ItemType(models.TextChoices):
@@ -75,7 +76,7 @@ class Department(models.Model):
     code = models.SlugField("部门编码", max_length=40, unique=True)
     name = models.CharField("实施主体名称", max_length=100, unique=True)
     short_name = models.CharField("简称", max_length=30)
-    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, validators=[uscc_validator])
     nature = models.CharField("实施主体性质", max_length=1, choices=BodyNature.choices, default=BodyNature.STATUTORY)
     phone = models.CharField("咨询电话", max_length=30, blank=True)
     address = models.CharField("地址", max_length=200, blank=True)

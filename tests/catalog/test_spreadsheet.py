@@ -96,6 +96,7 @@ def build_catalogue():
             handling_forms=["1", "2"],
             service_objects=["1"] if order < 3 else ["1", "2"],
             faq="问：要照片吗？\n答：现场拍照。",
+            visits_note="需现场核验身份",
             sort_order=order,
             **common,
         )

@@ -20,7 +20,6 @@ SHEET_ITEMS = "事项"
 SHEET_MATERIALS = "材料"
 
 LIST_SEPARATOR = "、"
-NEARBY_MODE_CODE = "nearby"
 MAX_ROWS = 20000
 
 # Upper bounds of PositiveSmallIntegerField and PositiveIntegerField on every database Django supports.

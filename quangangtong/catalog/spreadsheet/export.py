@@ -15,6 +15,7 @@ from quangangtong.catalog.models import (
     ModeTag,
     ServiceItem,
 )
+from quangangtong.catalog.rules import NEARBY_MODE_CODE
 from quangangtong.catalog.spreadsheet.columns import (
     DEPARTMENT_COLUMNS,
     ITEM_COLUMNS,
@@ -22,7 +23,6 @@ from quangangtong.catalog.spreadsheet.columns import (
     MATERIAL_COLUMNS,
     MAX_ROWS,
     MODE_COLUMNS,
-    NEARBY_MODE_CODE,
     SHEET_DEPARTMENTS,
     SHEET_ITEMS,
     SHEET_MATERIALS,

@@ -18,6 +18,7 @@ from quangangtong.catalog.models import (
     ModeTag,
     ServiceItem,
 )
+from quangangtong.catalog.rules import item_problems
 from quangangtong.catalog.spreadsheet.columns import (
     DEPARTMENT_COLUMNS,
     ITEM_COLUMNS,
@@ -25,7 +26,6 @@ from quangangtong.catalog.spreadsheet.columns import (
     MATERIAL_COLUMNS,
     MAX_ROWS,
     MODE_COLUMNS,
-    NEARBY_MODE_CODE,
     SHEET_DEPARTMENTS,
     SHEET_ITEMS,
     SHEET_MATERIALS,
@@ -277,16 +277,9 @@ def _validate_references(departments, modes, items, materials, errors):
                         f"站点编码“{token}”不存在，可填：{_limited(site_codes)}（新站点请先在管理后台添加）",
                     )
                 )
-        nearby = next((token for token in tags if mode_by_token.get(token) == NEARBY_MODE_CODE), None)
-        if nearby and not sites:
-            errors.append(
-                CellError(
-                    SHEET_ITEMS,
-                    row.number,
-                    sites_column.header,
-                    f"办理模式含“{nearby}”的事项至少要填一个下沉站点编码",
-                )
-            )
+        mode_codes = {mode_by_token.get(token) for token in tags}
+        for field_name, reason in item_problems(values=row.values, mode_codes=mode_codes, site_count=len(sites)):
+            errors.append(CellError(SHEET_ITEMS, row.number, _column(ITEM_COLUMNS, field_name).header, reason))
         row.values["modes"] = [mode_by_token.get(token) for token in tags]
 
     item_codes = {row.raw["implementation_code"] for row in items}
