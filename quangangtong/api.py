@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
 
 from quangangtong.catalog.api import router as catalog_router
+from quangangtong.queueing.api import router as queueing_router
 from quangangtong.workdays.api import router as workdays_router
 
 api = NinjaAPI(
@@ -73,4 +74,5 @@ def not_found(request, exc):
 
 
 api.add_router("", catalog_router)
+api.add_router("", queueing_router)
 api.add_router("/workdays", workdays_router)

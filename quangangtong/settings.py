@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "quangangtong.hall",
     "quangangtong.catalog",
     "quangangtong.workdays",
+    "quangangtong.queueing",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,9 @@ from quangangtong.api import api
 
 urlpatterns = [
     path("", include("quangangtong.catalog.urls")),
+    path("", include("quangangtong.queueing.display_urls")),
+    path("", include("quangangtong.queueing.kiosk_urls")),
+    path("", include("quangangtong.queueing.workbench_urls")),
     path("staff/", accounts_views.staff_home, name="staff-home"),
     path("staff/workdays/", include("quangangtong.workdays.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

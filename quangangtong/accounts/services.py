@@ -37,3 +37,39 @@ def staff_user_create(*, username, password, roles, full_name="", email=""):
     user.save(update_fields=["first_name", "is_staff"])
     user.groups.set(Group.objects.filter(name__in=[role.label for role in roles]))
     return user
+
+
+def api_token_create(*, kind, name, user=None, site=None):
+    """Make a bearer token and return (token row, the token itself, shown only now)."""
+    import secrets
+
+    from quangangtong.accounts.models import ApiToken, TokenKind
+
+    if kind == TokenKind.STAFF and user is None:
+        raise ValueError("a staff token needs a user")
+    if kind == TokenKind.KIOSK and site is None:
+        raise ValueError("a kiosk token needs a site")
+    raw = "qgt_" + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        kind=kind, name=name, user=user, site=site, digest=ApiToken.digest_of(raw), prefix=raw[:8]
+    )
+    return token, raw
+
+
+def api_token_authenticate(raw):
+    """Return the live ApiToken for a presented token, or None; note when it was last used."""
+    from django.utils import timezone
+
+    from quangangtong.accounts.models import ApiToken
+
+    if not raw or not raw.startswith("qgt_") or len(raw) > 100:
+        return None
+    token = ApiToken.objects.select_related("user", "site").filter(digest=ApiToken.digest_of(raw)).first()
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.user_id and not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token

@@ -8,7 +8,7 @@ from django.db import transaction
 from quangangtong.accounts.roles import Role
 from quangangtong.accounts.services import roles_ensure, staff_user_create
 from quangangtong.catalog.models import Department, Material, ModeTag, ServiceItem
-from quangangtong.hall.models import Site
+from quangangtong.hall.models import OfficerSkill, Proficiency, Site, TicketCategory, Window
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "qgt-demo-2026"
@@ -91,9 +91,77 @@ def demo_load(*, with_accounts=True):
             Material(item=item, sort_order=n, **{name: material[name] for name in MATERIAL_FIELDS})
             for n, material in enumerate(row["materials"])
         )
+    floor = _read(DATA_DIR / "floor.yaml")
+    demo_floor_load(floor)
     if with_accounts:
         demo_accounts_create()
+        demo_skills_load(floor)
     return len(data["items"])
+
+
+def demo_floor_load(floor):
+    """Create the ticket categories and windows of each demo site, and the job postings."""
+    import datetime
+
+    from django.utils import timezone
+
+    from quangangtong.queueing.models import JobPosting
+
+    for site_code, layout in floor["sites"].items():
+        site = Site.objects.get(code=site_code)
+        categories = {}
+        for order, row in enumerate(layout["categories"]):
+            category, _ = TicketCategory.objects.update_or_create(
+                site=site,
+                prefix=row["prefix"],
+                defaults={"name": row["name"], "description": row.get("description", ""), "sort_order": order},
+            )
+            if row.get("delegated"):
+                items = ServiceItem.objects.filter(delegated_sites=site)
+            else:
+                items = ServiceItem.objects.filter(department__code__in=row.get("departments") or [])
+            category.items.set(items)
+            categories[row["prefix"]] = category
+        for row in layout["windows"]:
+            window, _ = Window.objects.update_or_create(
+                site=site, number=row["number"], defaults={"name": f"{row['number']}号综合窗口"}
+            )
+            window.categories.set([categories[prefix] for prefix in row["categories"]])
+    hall = Site.objects.get(code="qjq-hall")
+    today = timezone.localdate()
+    for row in floor.get("job_postings") or []:
+        fields = {k: row[k] for k in ("openings", "pay", "requirements", "contact")}
+        JobPosting.objects.update_or_create(
+            site=hall,
+            employer=row["employer"],
+            position=row["position"],
+            defaults={**fields, "valid_until": today + datetime.timedelta(days=row["days_valid"])},
+        )
+
+
+def demo_skills_load(floor):
+    """Certify the demo officers as floor.yaml says: complete for their old work, partial elsewhere."""
+    import datetime
+
+    from django.contrib.auth.models import User
+
+    certified_on = datetime.date(2018, 6, 30)
+    for username, spec in floor["officers"].items():
+        officer = User.objects.get(username=username)
+        via = spec.get("via", "")
+        for level, key in ((Proficiency.FLUENT, "fluent"), (Proficiency.LEARNING, "learning")):
+            for category in TicketCategory.objects.filter(prefix__in=spec.get(key) or []):
+                OfficerSkill.objects.update_or_create(
+                    officer=officer,
+                    category=category,
+                    defaults={"proficiency": level, "certified_on": certified_on, "certified_by": via},
+                )
+        for item in ServiceItem.objects.filter(department__code__in=spec.get("learning_departments") or []):
+            OfficerSkill.objects.update_or_create(
+                officer=officer,
+                item=item,
+                defaults={"proficiency": Proficiency.LEARNING, "certified_on": certified_on, "certified_by": via},
+            )
 
 
 def demo_accounts_create():

@@ -1,4 +1,8 @@
+import datetime
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 
 
@@ -28,6 +32,23 @@ class Site(models.Model):
     phone = models.CharField("咨询电话", max_length=30, blank=True)
     opening_hours = models.CharField("办公时间", max_length=150, blank=True)
     sort_order = models.PositiveIntegerField("排序", default=0)
+    # The floor's rules, set per site by the hall manager.
+    call_template = models.CharField(
+        "叫号语音模板",
+        max_length=100,
+        default="请{number}号到{window}号窗口办理",
+        help_text="{number} 为票号，{window} 为窗口号",
+    )
+    recall_limit = models.PositiveSmallIntegerField("重呼次数上限", default=3, help_text="超过后按过号处理")
+    closing_time = models.TimeField("停止取号并清号时间", default=datetime.time(17, 30))
+    fluency_threshold_minutes = models.PositiveSmallIntegerField(
+        "熟练优先阈值（分钟）",
+        default=10,
+        help_text="窗口人员先办熟练的事项，除非另一张可办的票已多等了这么久",
+    )
+    starvation_minutes = models.PositiveSmallIntegerField(
+        "最长等候保障（分钟）", default=30, help_text="等候超过此时长的票，无论类别和熟练程度，优先叫号"
+    )
 
     class Meta:
         ordering = ["sort_order", "code"]
@@ -43,3 +64,116 @@ class Site(models.Model):
     @property
     def is_station(self):
         return self.level in (Level.TOWNSHIP, Level.COMMUNITY)
+
+
+class TicketCategory(models.Model):
+    """A queue of the floor: a letter prefix (A, B …) and the items it covers."""
+
+    site = models.ForeignKey(Site, models.CASCADE, related_name="ticket_categories", verbose_name="站点")
+    prefix = models.CharField("字母前缀", max_length=2)
+    name = models.CharField("名称", max_length=30)
+    description = models.CharField("说明", max_length=200, blank=True)
+    items = models.ManyToManyField(
+        "catalog.ServiceItem", blank=True, related_name="ticket_categories", verbose_name="包含事项"
+    )
+    is_active = models.BooleanField("在用", default=True)
+    sort_order = models.PositiveIntegerField("排序", default=0)
+
+    class Meta:
+        ordering = ["site", "sort_order", "prefix"]
+        verbose_name = "取号类别"
+        verbose_name_plural = "取号类别"
+        constraints = [models.UniqueConstraint(fields=["site", "prefix"], name="unique_category_prefix_per_site")]
+
+    def __str__(self):
+        return f"{self.prefix} {self.name}"
+
+
+class WindowState(models.TextChoices):
+    OPEN = "open", "服务中"
+    PAUSED = "paused", "暂停服务"
+    CLOSED = "closed", "未开放"
+
+
+class Window(models.Model):
+    """A counter of the floor, with the ticket categories it serves."""
+
+    site = models.ForeignKey(Site, models.CASCADE, related_name="windows", verbose_name="站点")
+    number = models.PositiveSmallIntegerField("窗口号")
+    name = models.CharField("名称", max_length=30, blank=True)
+    categories = models.ManyToManyField(TicketCategory, blank=True, related_name="windows", verbose_name="服务类别")
+    state = models.CharField("状态", max_length=10, choices=WindowState.choices, default=WindowState.CLOSED)
+    pause_reason = models.CharField("暂停原因", max_length=50, blank=True)
+
+    class Meta:
+        ordering = ["site", "number"]
+        verbose_name = "窗口"
+        verbose_name_plural = "窗口"
+        constraints = [models.UniqueConstraint(fields=["site", "number"], name="unique_window_number_per_site")]
+
+    def __str__(self):
+        return self.name or f"{self.number}号窗口"
+
+
+class Proficiency(models.TextChoices):
+    FLUENT = "fluent", "熟练"
+    LEARNING = "learning", "学习中"
+
+
+class OfficerSkill(models.Model):
+    """An officer's certification for one item or a whole ticket category."""
+
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="skills", verbose_name="人员")
+    item = models.ForeignKey(
+        "catalog.ServiceItem", models.CASCADE, null=True, blank=True, related_name="skills", verbose_name="事项"
+    )
+    category = models.ForeignKey(
+        TicketCategory, models.CASCADE, null=True, blank=True, related_name="skills", verbose_name="整个类别"
+    )
+    proficiency = models.CharField("熟练程度", max_length=10, choices=Proficiency.choices, default=Proficiency.FLUENT)
+    certified_on = models.DateField("认证日期")
+    certified_by = models.CharField("认证方式", max_length=100, help_text="如：2018年6月集中业务培训、岗位竞赛")
+
+    class Meta:
+        ordering = ["officer", "category", "item"]
+        verbose_name = "窗口人员技能"
+        verbose_name_plural = "窗口人员技能"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(item__isnull=False, category__isnull=True) | Q(item__isnull=True, category__isnull=False),
+                name="skill_is_for_an_item_or_a_category",
+            ),
+            models.UniqueConstraint(fields=["officer", "item"], name="unique_item_skill"),
+            models.UniqueConstraint(fields=["officer", "category"], name="unique_category_skill"),
+        ]
+
+    def __str__(self):
+        return f"{self.officer} · {self.item or self.category} · {self.get_proficiency_display()}"
+
+
+class WindowSession(models.Model):
+    """An officer signed in at a window, from sign-in to sign-out: who sat where, and when."""
+
+    window = models.ForeignKey(Window, models.PROTECT, related_name="sessions", verbose_name="窗口")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="window_sessions", verbose_name="人员"
+    )
+    signed_in_at = models.DateTimeField("签到时间")
+    signed_out_at = models.DateTimeField("签退时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-signed_in_at"]
+        verbose_name = "窗口签到记录"
+        verbose_name_plural = "窗口签到记录"
+        constraints = [
+            # The database itself guarantees one officer per window and one window per officer.
+            models.UniqueConstraint(
+                fields=["window"], condition=Q(signed_out_at__isnull=True), name="one_officer_per_window"
+            ),
+            models.UniqueConstraint(
+                fields=["officer"], condition=Q(signed_out_at__isnull=True), name="one_window_per_officer"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.officer} @ {self.window}"
