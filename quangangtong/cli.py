@@ -95,6 +95,13 @@ def cmd_serve(args):
     run()
 
 
+def cmd_token(args):
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["qgt token", "token", *args.rest])
+
+
 def cmd_manage(args):
     _setup()
     from django.core.management import execute_from_command_line
@@ -121,6 +128,14 @@ def main(argv=None):
     load = commands.add_parser("load-demo", help="载入（或更新）演示事项清单和演示账号")
     load.add_argument("--no-accounts", action="store_true", help="只载入事项清单，不建演示账号")
     load.set_defaults(func=cmd_load_demo)
+
+    token = commands.add_parser(
+        "token",
+        help="为人员或取号机生成接口令牌：qgt token 用户名 | qgt token --kiosk 站点编码 --name 名称",
+        add_help=False,
+    )
+    token.add_argument("rest", nargs=argparse.REMAINDER)
+    token.set_defaults(func=cmd_token)
 
     manage = commands.add_parser("manage", help="Django 管理命令，如 qgt manage migrate", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)
