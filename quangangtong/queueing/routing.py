@@ -13,11 +13,11 @@ The rule, in order (§ numbers refer to the project's queueing reference, queuei
 2. **Starvation override.** If any eligible ticket has waited at least ``starvation_s`` (30 minutes by default), the
    oldest of those is served, whatever its priority class or the officer's proficiency. Preferring one kind of work
    (a primary skill, the longest queue, a priority class) starves low-volume categories: in the reference's stress
-   run the rare items waited 115–128 minutes against 53.5 under plain FCFS (§3, "Starvation under LQF /
-   primary-first"), and under static priority the lowest class's wait grows without bound as load nears capacity
-   (§1.6, §3). A maximum-wait override is the mitigation §3 names. Because starving tickets are themselves served
-   oldest first, a ticket that has started to starve is served after at most the tickets that were already starving
-   then, so no eligible ticket waits forever.
+   run the worst item's mean wait was 115–128 minutes under those policies against 53.5 under plain FCFS (§3,
+   "Starvation under LQF / primary-first"), and under static priority the lowest class's wait grows without bound
+   as load nears capacity (§1.6, §3). A maximum-wait override is the mitigation §3 names. Because starving tickets
+   are themselves served oldest first, a ticket that has started to starve is served after at most the tickets that
+   were already starving then, so no eligible ticket waits forever.
 3. **Priority classes, non-preemptive.** Otherwise only the best class present is considered: 预约 check-ins, then
    绿色通道 (elderly 70+, disabled, pregnant, military), then everyone else. A ticket already being served is never
    interrupted (§1.6, §3). The override in step 2 is what keeps the classes from starving the normal queue; §1.6
