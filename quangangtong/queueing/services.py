@@ -99,11 +99,12 @@ def _category_for(site, *, category, item):
 
 def ticket_issue(
     *, site, category="", item=None, priority=routing.Priority.NORMAL, channel=Channel.KIOSK, phone="",
-    idempotency_key="", now=None,
+    idempotency_key="", issued_by=None, now=None,
 ):  # fmt: skip
     """Issue a ticket for a category (by prefix) or an item; return (ticket, created).
 
-    A repeated idempotency_key returns the ticket it first made instead of a second one.
+    A repeated idempotency_key returns the ticket it first made instead of a second one; issued_by is
+    the guide (or officer) who took the ticket on someone's behalf.
     """
     now = now or timezone.now()
     if idempotency_key:
@@ -134,7 +135,7 @@ def ticket_issue(
             )
             if idempotency_key:
                 IssueRequest.objects.create(site=site, key=idempotency_key, ticket=ticket, created_at=now)
-            _record(ticket, TicketEventKind.ISSUED, now, channel=channel, priority=int(priority))
+            _record(ticket, TicketEventKind.ISSUED, now, officer=issued_by, channel=channel, priority=int(priority))
     except IntegrityError:
         # The same key raced in from a second connection: the first one's ticket is the answer.
         previous = IssueRequest.objects.filter(site=site, key=idempotency_key).select_related("ticket").first()
@@ -325,7 +326,10 @@ def ticket_call_next(*, window, officer, now=None):
 
 
 def _ticket_at(ticket, officer, *, allowed, action):
-    ticket = Ticket.objects.select_for_update().select_related("site", "category", "window").get(pk=ticket.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the window.
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",)).select_related("site", "category", "window").get(pk=ticket.pk)
+    )
     if ticket.status not in allowed:
         raise FloorError(f"{ticket.number}号当前为“{ticket.get_status_display()}”，不能{action}", status=409)
     if ticket.window_id and ticket.status in (*ACTIVE_AT_WINDOW, TicketStatus.HELD):
@@ -458,7 +462,7 @@ def tickets_close_day(*, site, now=None):
         site=site, status__in=(TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.HELD, TicketStatus.NO_SHOW)
     ).select_related("site", "category", "window")
     closed = 0
-    for ticket in open_tickets.select_for_update():
+    for ticket in open_tickets.select_for_update(of=("self",)):
         previous = ticket.status
         ticket.status = TicketStatus.CLOSED
         ticket.save(update_fields=["status"])
