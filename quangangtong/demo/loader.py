@@ -1,5 +1,6 @@
 """Load the demo hall (前进区-like district, 17 departments, 196 items) from the YAML files in data/."""
 
+import functools
 from pathlib import Path
 
 import yaml
@@ -8,6 +9,7 @@ from django.db import transaction
 from quangangtong.accounts.roles import Role
 from quangangtong.accounts.services import roles_ensure, staff_user_create
 from quangangtong.catalog.models import Department, Material, ModeTag, ServiceItem
+from quangangtong.catalog.pinyin import pinyin_keys
 from quangangtong.hall.models import OfficerSkill, Proficiency, Site, TicketCategory, Window
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -34,9 +36,11 @@ ITEM_FIELDS = [
 MATERIAL_FIELDS = ["name", "material_type", "form", "source", "necessity", "originals", "copies", "issuer", "note"]
 
 
+@functools.cache
 def _read(path):
+    # Parsed once per process and never mutated by the loader: the suite loads the demo hall many times.
     with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def demo_catalogue():
@@ -76,27 +80,51 @@ def demo_load(*, with_accounts=True):
         departments[row["code"]], _ = Department.objects.update_or_create(
             code=row["code"], defaults={**fields, "sort_order": row.get("sort_order", 0)}
         )
-    for order, row in enumerate(data["items"]):
-        fields = {name: row[name] for name in ITEM_FIELDS}
-        fields["procedure"] = "\n".join(row["procedure"])
-        fields["faq"] = "\n".join(f"问：{pair['q']}\n答：{pair['a']}" for pair in row.get("faq") or [])
-        item, _ = ServiceItem.objects.update_or_create(
-            implementation_code=row["implementation_code"],
-            defaults={**fields, "department": departments[row["department"]], "sort_order": order},
-        )
-        item.modes.set([modes[code] for code in row["modes"]])
-        item.delegated_sites.set([sites[code] for code in row.get("delegated_sites") or []])
-        item.materials.all().delete()
-        Material.objects.bulk_create(
-            Material(item=item, sort_order=n, **{name: material[name] for name in MATERIAL_FIELDS})
-            for n, material in enumerate(row["materials"])
-        )
+    _items_load(data["items"], departments=departments, modes=modes, sites=sites)
     floor = _read(DATA_DIR / "floor.yaml")
     demo_floor_load(floor)
     if with_accounts:
         demo_accounts_create()
         demo_skills_load(floor)
     return len(data["items"])
+
+
+def _items_load(rows, *, departments, modes, sites):
+    # Written in bulk (a handful of queries, not thousands): the test suite loads the demo hall often.
+    existing = {item.implementation_code: item for item in ServiceItem.objects.all()}
+    items, new = [], []
+    for order, row in enumerate(rows):
+        fields = {name: row[name] for name in ITEM_FIELDS}
+        fields["procedure"] = "\n".join(row["procedure"])
+        fields["faq"] = "\n".join(f"问：{pair['q']}\n答：{pair['a']}" for pair in row.get("faq") or [])
+        fields.update(department=departments[row["department"]], sort_order=order)
+        item = existing.get(row["implementation_code"])
+        if item is None:
+            item = ServiceItem(implementation_code=row["implementation_code"], **fields)
+            item.pinyin_full, item.pinyin_initials = pinyin_keys(f"{item.name} {item.keywords}")
+            new.append(item)
+        else:
+            for name, value in fields.items():
+                setattr(item, name, value)
+            item.save()
+        items.append(item)
+    ServiceItem.objects.bulk_create(new)
+    ids = [item.id for item in items]
+    for relation, targets, key in (("modes", modes, "modes"), ("delegated_sites", sites, "delegated_sites")):
+        through = getattr(ServiceItem, relation).through
+        target_field = "modetag" if relation == "modes" else "site"
+        through.objects.filter(serviceitem_id__in=ids).delete()
+        through.objects.bulk_create(
+            through(serviceitem_id=item.id, **{f"{target_field}_id": targets[code].id})
+            for item, row in zip(items, rows, strict=True)
+            for code in row.get(key) or []
+        )
+    Material.objects.filter(item_id__in=ids).delete()
+    Material.objects.bulk_create(
+        Material(item=item, sort_order=n, **{name: material[name] for name in MATERIAL_FIELDS})
+        for item, row in zip(items, rows, strict=True)
+        for n, material in enumerate(row["materials"])
+    )
 
 
 def demo_floor_load(floor):
@@ -156,12 +184,18 @@ def demo_skills_load(floor):
                     category=category,
                     defaults={"proficiency": level, "certified_on": certified_on, "certified_by": via},
                 )
-        for item in ServiceItem.objects.filter(department__code__in=spec.get("learning_departments") or []):
-            OfficerSkill.objects.update_or_create(
+        certified = set(OfficerSkill.objects.filter(officer=officer, item__isnull=False).values_list("item", flat=True))
+        OfficerSkill.objects.bulk_create(
+            OfficerSkill(
                 officer=officer,
                 item=item,
-                defaults={"proficiency": Proficiency.LEARNING, "certified_on": certified_on, "certified_by": via},
+                proficiency=Proficiency.LEARNING,
+                certified_on=certified_on,
+                certified_by=via,
             )
+            for item in ServiceItem.objects.filter(department__code__in=spec.get("learning_departments") or [])
+            if item.id not in certified
+        )
 
 
 def demo_accounts_create():
