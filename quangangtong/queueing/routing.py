@@ -86,12 +86,18 @@ class OfficerSkills:
 
     items: Mapping[str, Proficiency] = field(default_factory=dict)
     categories: Mapping[str, Proficiency] = field(default_factory=dict)
+    # Categories the officer may take general (item-less) tickets of without being certified for the
+    # whole category, e.g. because they know some of its items; never used for a ticket naming an item.
+    general_categories: Mapping[str, Proficiency] = field(default_factory=dict)
 
     def proficiency(self, ticket: WaitingTicket) -> Proficiency | None:
         """Return the officer's proficiency for the ticket, or None if they cannot serve it."""
         by_category = self.categories.get(ticket.category)
         if ticket.item is None:
-            return by_category
+            general = self.general_categories.get(ticket.category)
+            if by_category is None or general is None:
+                return by_category if general is None else general
+            return min(by_category, general)
         by_item = self.items.get(ticket.item)
         if by_item is None:
             return by_category

@@ -236,11 +236,13 @@ def window_resume(*, window, officer, now=None):
 # --- calling ------------------------------------------------------------------------------------
 
 
-def officer_skills(officer):
-    """Return the routing view of officer's certifications."""
+def officer_skills(officer, *, site=None):
+    """Return the routing view of officer's certifications (for the categories of site, when given)."""
     rank = {Proficiency.FLUENT: routing.Proficiency.FLUENT, Proficiency.LEARNING: routing.Proficiency.LEARNING}
     items, categories = {}, {}
     skills = OfficerSkill.objects.filter(officer=officer).select_related("item", "category")
+    if site is not None:
+        skills = skills.filter(Q(category=None) | Q(category__site=site))
     item_ids = []
     for skill in skills:
         level = rank[skill.proficiency]
@@ -250,10 +252,15 @@ def officer_skills(officer):
         else:
             categories[skill.category.prefix] = min(level, categories.get(skill.category.prefix, level))
     # Someone certified for some items of a category can take that category's general tickets (and transfer
-    # them if the visitor needs another item), but after colleagues certified for the whole category.
-    for prefix in TicketCategory.objects.filter(items__in=item_ids).values_list("prefix", flat=True).distinct():
-        categories.setdefault(prefix, routing.Proficiency.LEARNING)
-    return routing.OfficerSkills(items=items, categories=categories)
+    # them if the visitor needs another item), after colleagues certified for the whole category; this never
+    # lets them be called a ticket for an item they are not certified for.
+    general = TicketCategory.objects.filter(items__in=item_ids)
+    if site is not None:
+        general = general.filter(site=site)
+    general_categories = dict.fromkeys(
+        general.values_list("prefix", flat=True).distinct(), routing.Proficiency.LEARNING
+    )
+    return routing.OfficerSkills(items=items, categories=categories, general_categories=general_categories)
 
 
 def routing_policy(site):
@@ -280,15 +287,21 @@ def _waiting_for(window):
     ]
 
 
+def eligible_by_category(*, window, officer):
+    """Return {prefix: waiting tickets officer could be given at window}, by the routing rule."""
+    prefixes = {c.prefix for c in window.categories.all()}
+    eligible = routing.eligible_tickets(
+        window_categories=prefixes, skills=officer_skills(officer, site=window.site), waiting=_waiting_for(window)
+    )
+    counts = dict.fromkeys(prefixes, 0)
+    for ticket in eligible:
+        counts[ticket.category] += 1
+    return counts
+
+
 def eligible_count(*, window, officer):
     """Return how many waiting tickets window's officer could be given now."""
-    return len(
-        routing.eligible_tickets(
-            window_categories={c.prefix for c in window.categories.all()},
-            skills=officer_skills(officer),
-            waiting=_waiting_for(window),
-        )
-    )
+    return sum(eligible_by_category(window=window, officer=officer).values())
 
 
 def _current_at(window):
@@ -305,7 +318,7 @@ def ticket_call_next(*, window, officer, now=None):
     current = _current_at(window)
     if current:
         raise FloorError(f"请先处理当前的{current.number}号（办结、挂起、转移或过号）", status=409)
-    skills = officer_skills(officer)
+    skills = officer_skills(officer, site=window.site)
     prefixes = {c.prefix for c in window.categories.all()}
     policy = routing_policy(window.site)
     for _ in range(MAX_CLAIM_ATTEMPTS):

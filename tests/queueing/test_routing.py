@@ -445,3 +445,11 @@ def test_the_fluency_preference_bounds_itself_within_a_class():
     no_override = RoutingPolicy(starvation_s=math.inf)
     waited = serve_green_stream(skills=skills, first=learning, stream_item="A02", policy=no_override)
     assert waited == 600.0 + SERVICE_S
+
+
+def test_general_categories_cover_only_tickets_without_an_item():
+    skills = OfficerSkills(items={"x": Proficiency.FLUENT}, general_categories={"B": Proficiency.LEARNING})
+    general = WaitingTicket(id=1, category="B", item=None, priority=Priority.NORMAL, queued_at=0.0)
+    other_item = WaitingTicket(id=2, category="B", item="y", priority=Priority.NORMAL, queued_at=0.0)
+    assert skills.proficiency(general) == Proficiency.LEARNING
+    assert skills.proficiency(other_item) is None
