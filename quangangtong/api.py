@@ -2,7 +2,7 @@
 
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from quangangtong.catalog.api import router as catalog_router
 from quangangtong.queueing.api import router as queueing_router
@@ -11,7 +11,10 @@ from quangangtong.workdays.api import router as workdays_router
 api = NinjaAPI(
     title="全岗通 API",
     version="1",
-    description="政务服务事项清单、站点与工作日历。公开接口无需登录；工作人员接口使用登录会话。",
+    description=(
+        "政务服务事项清单、站点、工作日历与排队叫号。公开接口无需登录；设备与工作人员接口使用 "
+        "`Authorization: Bearer 令牌`（`qgt token` 生成）或工作人员登录会话。"
+    ),
     urls_namespace="api-v1",
 )
 
@@ -29,12 +32,18 @@ _PYDANTIC_MESSAGES = {
     "string_too_long": "最多 {max_length} 个字符",
     "string_too_short": "至少 {min_length} 个字符",
     "literal_error": "取值无效，可选：{expected}",
+    "string_type": "应为字符串",
+    "int_from_float": "应为整数",
     "enum": "取值无效，可选：{expected}",
 }
 
 
 def _field_name(loc):
-    parts = [str(part) for part in loc if part not in ("query", "path", "body", "form", "filters", "payload")]
+    parts = [
+        str(part)
+        for part in loc
+        if part not in ("query", "path", "body", "form", "filters", "payload", "header", "cookie")
+    ]
     return ".".join(parts) or "请求"
 
 
@@ -66,6 +75,14 @@ def validation_error(request, exc):
 @api.exception_handler(AuthenticationError)
 def authentication_error(request, exc):
     return api.create_response(request, {"detail": "请先登录工作人员账号。"}, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc):
+    detail = str(exc)
+    if detail.startswith("Cannot parse request body"):
+        detail = "请求体不是有效的 JSON：请检查格式，并使用 Content-Type: application/json。"
+    return api.create_response(request, {"detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(Http404)
