@@ -3,7 +3,6 @@
 import argparse
 import os
 import secrets
-import sys
 from pathlib import Path
 
 
@@ -74,25 +73,31 @@ def cmd_load_demo(args):
 
 def cmd_serve(args):
     _data_dir()
+    # Under ASGI each request runs its database work in a thread of its own, so a connection kept open
+    # for reuse would be left behind by every request (Django's advice: no persistent connections there).
+    os.environ.setdefault("QGT_DB_CONN_MAX_AGE", "0")
     _setup()
+    from django.conf import settings
     from django.core.management import call_command
 
     if not args.no_migrate:
         call_command("migrate", interactive=False, verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
-    from gunicorn.app.wsgiapp import run
+    import uvicorn
 
-    sys.argv = [
-        "gunicorn",
-        "quangangtong.wsgi:application",
-        "--bind",
-        f"{args.host}:{args.port}",
-        "--workers",
-        str(args.workers),
-        "--access-logfile",
-        "-",
-    ]
-    run()
+    # ASGI, so that each hall display's open event stream costs a queue, not a thread.
+    uvicorn.run(
+        "quangangtong.asgi:application",
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        lifespan="off",
+        ws="none",
+        backlog=4096,
+        proxy_headers=settings.SECURE_PROXY_SSL_HEADER is not None,
+        # Open event streams would hold a stopping worker for up to their full length.
+        timeout_graceful_shutdown=5,
+    )
 
 
 def cmd_token(args):

@@ -92,3 +92,9 @@ def page(browser):
 
 
 ALL_ROLES = [None, *Role]
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """Start the live server only after the test database exists (its threads must not share the setup connection)."""
+    return live_server

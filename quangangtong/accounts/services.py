@@ -7,7 +7,8 @@ from quangangtong.accounts.roles import Role
 ROLE_MODEL_PERMISSIONS = {
     Role.HALL_MANAGER: {
         "catalog": ["department", "modetag", "serviceitem", "material", "catalogimport"],
-        "hall": ["site"],
+        "hall": ["site", "ticketcategory", "window", "officerskill", "windowsession"],
+        "queueing": ["jobposting", "ticket", "ticketevent"],
         "workdays": ["specialday", "scheduleyear"],
     },
 }

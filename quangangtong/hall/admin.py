@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from quangangtong.hall.models import Site
+from quangangtong.hall.models import OfficerSkill, Site, TicketCategory, Window, WindowSession
 
 
 @admin.register(Site)
@@ -8,3 +8,46 @@ class SiteAdmin(admin.ModelAdmin):
     list_display = ["name", "code", "level", "parent", "phone", "sort_order"]
     list_filter = ["level"]
     search_fields = ["name", "code"]
+
+
+@admin.register(TicketCategory)
+class TicketCategoryAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "name", "site", "is_active", "sort_order"]
+    list_filter = ["site", "is_active"]
+    search_fields = ["prefix", "name"]
+    filter_horizontal = ["items"]
+
+
+@admin.register(Window)
+class WindowAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "site", "state", "pause_reason"]
+    list_filter = ["site", "state"]
+    filter_horizontal = ["categories"]
+    # Opened, paused and closed by the officers' sign-in, pause and sign-out, which the displays follow.
+    readonly_fields = ["state", "pause_reason"]
+
+
+@admin.register(OfficerSkill)
+class OfficerSkillAdmin(admin.ModelAdmin):
+    list_display = ["officer", "category", "item", "proficiency", "certified_on", "certified_by"]
+    list_filter = ["proficiency", "category", "certified_on"]
+    search_fields = ["officer__username", "officer__first_name", "item__name", "certified_by"]
+    autocomplete_fields = ["item"]
+
+
+@admin.register(WindowSession)
+class WindowSessionAdmin(admin.ModelAdmin):
+    """Who sat at which window, to read: officers sign in and out on the workbench."""
+
+    list_display = ["window", "officer", "signed_in_at", "signed_out_at"]
+    list_filter = ["window__site", "window"]
+    date_hierarchy = "signed_in_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
