@@ -413,8 +413,19 @@ def ticket_resume(*, ticket, officer, now=None):
     current = _current_at(ticket.window)
     if current:
         raise FloorError(f"请先处理当前的{current.number}号，再回呼{ticket.number}号", status=409)
-    ticket.status, ticket.recall_count = TicketStatus.CALLED, 0
-    ticket.save(update_fields=["status", "recall_count"])
+    # The window may have changed hands since the ticket was held: whoever calls it back serves it,
+    # so they must be certified for it like any ticket they are called.
+    as_waiting = routing.WaitingTicket(
+        id=ticket.id,
+        category=ticket.category.prefix,
+        item=ticket.item.implementation_code if ticket.item_id else None,
+        priority=routing.Priority(ticket.priority),
+        queued_at=ticket.queued_at.timestamp(),
+    )
+    if officer_skills(officer, site=ticket.site).proficiency(as_waiting) is None:
+        raise FloorError(f"您还没有办理{ticket.number}号所需事项的资格，请转移给能办理的窗口", status=409)
+    ticket.status, ticket.recall_count, ticket.officer = TicketStatus.CALLED, 0, officer
+    ticket.save(update_fields=["status", "recall_count", "officer"])
     _record(ticket, TicketEventKind.RESUMED, now, window=ticket.window, officer=officer, live="call")
     return ticket
 
