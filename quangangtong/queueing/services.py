@@ -26,7 +26,7 @@ from quangangtong.queueing.models import (
 
 ACTIVE_AT_WINDOW = (TicketStatus.CALLED, TicketStatus.SERVING)
 OPEN_STATUSES = (TicketStatus.WAITING, TicketStatus.CALLED, TicketStatus.SERVING, TicketStatus.HELD)
-MAX_CLAIM_ATTEMPTS = 8
+MAX_CLAIM_ATTEMPTS = 1000
 
 
 # --- live feed ----------------------------------------------------------------------------------
@@ -321,9 +321,13 @@ def ticket_call_next(*, window, officer, now=None):
     skills = officer_skills(officer, site=window.site)
     prefixes = {c.prefix for c in window.categories.all()}
     policy = routing_policy(window.site)
+    lost = set()
+    # Each lost claim means another window won that ticket, so the loop ends: when a claim succeeds or
+    # when nothing eligible is left. The cap is only a guard against a bug turning it into a spin.
     for _ in range(MAX_CLAIM_ATTEMPTS):
+        waiting = [ticket for ticket in _waiting_for(window) if ticket.id not in lost]
         chosen = routing.choose_ticket(
-            window_categories=prefixes, skills=skills, waiting=_waiting_for(window), now=now.timestamp(), policy=policy
+            window_categories=prefixes, skills=skills, waiting=waiting, now=now.timestamp(), policy=policy
         )
         if chosen is None:
             return None
@@ -335,7 +339,8 @@ def ticket_call_next(*, window, officer, now=None):
             ticket = Ticket.objects.select_related("site", "category", "window").get(pk=chosen.id)
             _record(ticket, TicketEventKind.CALLED, now, window=window, officer=officer, live="call")
             return ticket
-    return None
+        lost.add(chosen.id)
+    raise FloorError("叫号繁忙，请稍后再试", status=409)
 
 
 def _ticket_at(ticket, officer, *, allowed, action):
