@@ -12,8 +12,9 @@ production would (uvicorn, --workers processes). Three phases, all bounded, on l
    clicks, as people do; kiosks issue tickets at the rate the officers serve them; probe clients fetch
    GET /api/v1/sites (five rows, the server's trivial JSON answer) at the same pace, so the framework's
    own latency under the same load is measured in the same run;
-2. saturation: no pauses, each client runs issue, call next, start, finish; concurrency doubles until
-   call-next p99 passes 100 ms, and the trivial endpoint is driven with the same number of clients;
+2. saturation: no pauses, each client runs issue, call next, start, finish; concurrency grows by half
+   (1, 2, 3, 4, 6, 9 …) until call-next p99 passes 100 ms, and the trivial endpoint is driven with the
+   same number of clients;
 3. displays: --displays event streams (/live/<site>/events) stay connected while a window calls
    --calls tickets; each display's delay from the call request to the `call` event is measured.
 
@@ -328,7 +329,7 @@ async def saturation(floor, args):
     )
     found, previous, results, failed = None, None, [], []
     clients = 1
-    while clients <= len(floor.officers):
+    while True:
         recorder = Recorder()
         loops = [
             floor.officer_loop(recorder, w, t, None, issuing_token=floor.kiosks[n % len(floor.kiosks)])
@@ -370,7 +371,9 @@ async def saturation(floor, args):
             found = step
             break
         previous = step
-        clients = min(clients * 2, len(floor.officers)) if clients < len(floor.officers) else clients + 1
+        if clients == len(floor.officers):
+            break
+        clients = min(max(clients + 1, clients * 3 // 2), len(floor.officers))
     best_bare = max(step["bare"] for step in results)
     if failed:
         print("failed requests: " + "; ".join(failed))
@@ -675,8 +678,8 @@ def main():
         engine = "PostgreSQL" if database else "SQLite (WAL)"
         print(
             f"floor: {args.officers} bench windows + the demo hall's 6, on {engine}; qgt serve with "
-            f"{args.workers} workers on {HOST}:{port}; {os.cpu_count()} CPUs shared with the clients "
-            f"(set-up {time.perf_counter() - started:.0f} s)"
+            f"{args.workers} workers on {HOST}:{port}; {os.cpu_count()} CPUs shared with the clients, load average "
+            f"{os.getloadavg()[0]:.1f} before the run (set-up {time.perf_counter() - started:.0f} s)"
         )
         with open(log_path, "w") as log:
             server = _serve(args, environment, port, log)
