@@ -388,7 +388,7 @@ def ticket_no_show(*, ticket, officer, now=None):
 def ticket_requeue(*, ticket, user, now=None):
     """Put a 过号 ticket back in its queue, at the back; allowed once per ticket."""
     now = now or timezone.now()
-    ticket = Ticket.objects.select_for_update().select_related("site", "category").get(pk=ticket.pk)
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("site", "category").get(pk=ticket.pk)
     if ticket.status != TicketStatus.NO_SHOW:
         raise FloorError(f"{ticket.number}号不是过号状态，无需重新排队", status=409)
     if ticket.requeued:
