@@ -38,6 +38,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "quangangtong.admission.DatabaseBusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,24 +68,29 @@ TEMPLATES = [
 ]
 
 
-def _database(url):
+def _database(url, *, pool_size=0):
     try:
         config = dj_database_url.parse(url, conn_max_age=env_int("QGT_DB_CONN_MAX_AGE", 60))
     except ValueError as exc:
         raise ImproperlyConfigured(f"QGT_DATABASE_URL={url!r} is not a database URL: {exc}") from None
     if config["ENGINE"] == "django.db.backends.sqlite3":
-        config["CONN_MAX_AGE"] = 0
         # WAL lets the displays read while a window writes; IMMEDIATE takes the write lock
-        # at BEGIN so two kiosks never deadlock upgrading a read lock.
+        # at BEGIN so two kiosks never deadlock upgrading a read lock. A writer waits up to 20 s for the
+        # lock (longer than a request may queue for admission); past that it is answered 503, busy.
         config["OPTIONS"] = {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
             "transaction_mode": "IMMEDIATE",
         }
+    elif config["ENGINE"] == "django.db.backends.postgresql" and pool_size > 0:
+        # Each process's request threads and its live feed's thread borrow connections from a pool sized for
+        # them (QGT_CONCURRENT_REQUESTS + 2): a broken connection is replaced, and the total stays bounded.
+        config["CONN_MAX_AGE"] = 0
+        config.setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": pool_size, "timeout": 10}
     return config
 
 
 DATABASE_URL = env_str("QGT_DATABASE_URL", f"sqlite:///{DATA_DIR / 'qgt.sqlite3'}")
-DATABASES = {"default": _database(DATABASE_URL)}
+DATABASES = {"default": _database(DATABASE_URL, pool_size=env_int("QGT_DB_POOL_SIZE", 8))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -128,6 +134,12 @@ X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = env_list("QGT_SILENCED_CHECKS")
 
 QGT_HALL_NAME = env_str("QGT_HALL_NAME", "前进区政务服务大厅")
+# How long a server process trusts an API token it has checked (revocations elsewhere take this long).
+QGT_TOKEN_CACHE_SECONDS = env_int("QGT_TOKEN_CACHE_SECONDS", 5)
+# Requests one server process runs at once (the rest queue; quangangtong/admission.py), and how long one may
+# queue before it is answered 503. Each running request holds a database connection.
+QGT_CONCURRENT_REQUESTS = env_int("QGT_CONCURRENT_REQUESTS", 4)
+QGT_ADMISSION_WAIT_SECONDS = env_int("QGT_ADMISSION_WAIT_SECONDS", 10)
 
 LOGGING = {
     "version": 1,
@@ -137,3 +149,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("QGT_LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
+

@@ -15,6 +15,7 @@ if os.environ.get("QGT_TEST_DATABASE_URL"):
     DATABASES = {"default": _database(os.environ["QGT_TEST_DATABASE_URL"])}
 else:
     DATABASES = {"default": _database("sqlite:///:memory:")}
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the live server starts a thread per request
     # A file, not SQLite's shared in-memory database: that one answers a second writer "database table is
     # locked" at once instead of waiting, so the concurrency tests' threads could not share it. Costs ~3%.
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"qgt-test-{os.getpid()}.sqlite3")}

@@ -8,6 +8,16 @@ from quangangtong.accounts.roles import Role
 CHROMIUM = os.environ.get("QGT_CHROMIUM", "/usr/bin/chromium")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_token_cache():
+    """Forget API tokens checked by an earlier test (its rows were rolled back)."""
+    from quangangtong.accounts.services import api_tokens_forget
+
+    api_tokens_forget()
+    yield
+    api_tokens_forget()
+
+
 @pytest.fixture
 def demo_hall(db):
     """Load the demo hall's catalogue (196 items) without the demo accounts."""

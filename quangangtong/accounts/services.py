@@ -57,15 +57,30 @@ def api_token_create(*, kind, name, user=None, site=None):
     return token, raw
 
 
+# Tokens recently seen by this process: digest -> (expires on the monotonic clock, token with its user, site
+# and the user's roles loaded). A window's caller sends a token with every click; without this each request
+# paid two queries before doing any work. The price: a revoked token, a deactivated user or a changed role
+# takes effect in other processes only when their entry expires (QGT_TOKEN_CACHE_SECONDS, 5 s by default).
+_recent_tokens = {}
+
+
 def api_token_authenticate(raw):
     """Return the live ApiToken for a presented token, or None; note when it was last used."""
+    import time
+
+    from django.conf import settings
     from django.utils import timezone
 
     from quangangtong.accounts.models import ApiToken
+    from quangangtong.accounts.roles import user_roles
 
     if not raw or not raw.startswith("qgt_") or len(raw) > 100:
         return None
-    token = ApiToken.objects.select_related("user", "site").filter(digest=ApiToken.digest_of(raw)).first()
+    digest = ApiToken.digest_of(raw)
+    cached = _recent_tokens.get(digest)
+    if cached is not None and cached[0] > time.monotonic():
+        return _token_copy(cached[1])
+    token = ApiToken.objects.select_related("user", "site").filter(digest=digest).first()
     if token is None or token.revoked_at is not None:
         return None
     if token.user_id and not token.user.is_active:
@@ -73,4 +88,31 @@ def api_token_authenticate(raw):
     now = timezone.now()
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return token
+        token.last_used_at = now
+    if token.user_id:
+        user_roles(token.user)  # loaded now, kept with the cached token
+    seconds = settings.QGT_TOKEN_CACHE_SECONDS
+    if seconds > 0:
+        if len(_recent_tokens) > 10_000:
+            _recent_tokens.clear()
+        _recent_tokens[digest] = (time.monotonic() + seconds, token)
+    return _token_copy(token)
+
+
+def _token_copy(token):
+    # Each request gets its own instances: requests run in different threads and may change them.
+    import copy
+
+    copied = copy.copy(token)
+    copied._state = copy.copy(token._state)
+    copied._state.fields_cache = {}
+    if token.user_id:
+        copied.user = copy.copy(token.user)
+    if token.site_id:
+        copied.site = copy.copy(token.site)
+    return copied
+
+
+def api_tokens_forget():
+    """Forget the tokens this process has seen, so a revocation here takes effect at once."""
+    _recent_tokens.clear()

@@ -49,7 +49,8 @@ LIVE_STREAM_DOC = """
 - `window`：窗口签到、签退、暂停或恢复（`window` 窗口号、`state`、暂停时 `reason`）；
 - `day.closed`：日终清号（`closed` 为关闭张数）。
 
-每条 `data` 都带 `waiting`：各取号类别当前等候人数，如 `{"A": 3, "B": 0}`。断线重连时带上
+等候人数变化的事件（取号、叫号、重新排队、转移、日终清号）和 `window` 事件的 `data` 带 `waiting`：各取号类别当前
+等候人数，如 `{"A": 3, "B": 0}`；其他事件不带，沿用上一次的人数。断线重连时带上
 `Last-Event-ID` 请求头（浏览器的 EventSource 会自动带），服务器从其后补发全部事件，不漏、不重；
 首次连接可用 `?after=事件序号`。先取本接口得到当前状态和 `last_event_id`，再从该序号订阅。
 消息里只有票号和窗口号，没有姓名或电话。
@@ -251,8 +252,8 @@ def _window(window_id):
 
 
 def _ticket(ticket_id):
-    ticket = Ticket.objects.select_related("site", "category", "item", "window", "reserved_window")
-    found = ticket.filter(pk=ticket_id).first()
+    # Only the id: the services read the ticket again under a lock, and answer with it.
+    found = Ticket.objects.only("id", "site").filter(pk=ticket_id).first()
     if found is None:
         raise FloorError(f"票 id={ticket_id} 不存在", status=404, field="ticket")
     return found
@@ -280,15 +281,22 @@ def _public_url(request, ticket):
 
 
 def _ticket_out(request, ticket):
-    ticket = _ticket(ticket.pk)
+    """Return the JSON of ticket as a service returned it (with its site, category and window)."""
+    item_code = item_name = None
+    if ticket.item_id:
+        item_code, item_name = ServiceItem.objects.values_list("implementation_code", "name").get(pk=ticket.item_id)
+    if Ticket.site.is_cached(ticket):
+        site_code = ticket.site.code
+    else:
+        site_code = Site.objects.values_list("code", flat=True).get(pk=ticket.site_id)
     return {
         "id": ticket.id,
         "number": ticket.number,
-        "site": ticket.site.code,
+        "site": site_code,
         "category": ticket.category.prefix,
         "category_name": ticket.category.name,
-        "item": ticket.item.implementation_code if ticket.item_id else None,
-        "item_name": ticket.item.name if ticket.item_id else None,
+        "item": item_code,
+        "item_name": item_name,
         "priority": PRIORITY_NAMES[ticket.priority],
         "priority_label": ticket.get_priority_display(),
         "channel": ticket.channel,
@@ -413,7 +421,7 @@ def ticket_transfer(request, payload: TransferIn, ticket: int = _ticket_id()):
     category = None
     prefix = _plain(payload.category, "category")
     if prefix:
-        category = TicketCategory.objects.filter(site=found.site, prefix=prefix.upper(), is_active=True).first()
+        category = TicketCategory.objects.filter(site=found.site_id, prefix=prefix.upper(), is_active=True).first()
         if category is None:
             raise FloorError(f"取号类别“{prefix}”不存在", status=400, field="category")
     window = None

@@ -34,18 +34,32 @@ MAX_CLAIM_ATTEMPTS = 1000
 
 def waiting_counts(site):
     """Return {prefix: number of waiting tickets} for every active category of site."""
-    counts = dict(
-        Ticket.objects.filter(site=site, status=TicketStatus.WAITING, day=timezone.localdate())
-        .values_list("category__prefix")
-        .annotate(n=Count("id"))
-        .values_list("category__prefix", "n")
+    waiting = Q(tickets__status=TicketStatus.WAITING, tickets__day=timezone.localdate())
+    return dict(
+        TicketCategory.objects.filter(site=site, is_active=True)
+        .annotate(waiting=Count("tickets", filter=waiting))
+        .values_list("prefix", "waiting")
     )
-    prefixes = TicketCategory.objects.filter(site=site, is_active=True).values_list("prefix", flat=True)
-    return {prefix: counts.get(prefix, 0) for prefix in prefixes}
 
 
-def _publish(site, kind, payload, now):
-    LiveEvent.objects.create(site=site, kind=kind, payload={**payload, "waiting": waiting_counts(site)}, created_at=now)
+# The events after which the waiting counts differ; the others leave `waiting` out of their payload, which
+# spares the busiest requests (start, finish) a count over the day's tickets.
+CHANGES_WAITING = frozenset(
+    {
+        TicketEventKind.ISSUED,
+        TicketEventKind.CALLED,
+        TicketEventKind.REQUEUED,
+        TicketEventKind.TRANSFERRED,
+        TicketEventKind.CLOSED,
+    }
+)
+
+
+def _publish(site, kind, payload, now, *, waiting_changed=True):
+    site_id = site if isinstance(site, int) else site.pk
+    if waiting_changed:
+        payload = {**payload, "waiting": waiting_counts(site_id)}
+    LiveEvent.objects.create(site_id=site_id, kind=kind, payload=payload, created_at=now)
 
 
 def _ticket_payload(ticket):
@@ -64,7 +78,8 @@ def _record(ticket, kind, now, *, window=None, officer=None, live=None, **detail
     if live == "call":
         template = ticket.site.call_template
         payload["text"] = template.format(number=ticket.number, window=ticket.window.number)
-    _publish(ticket.site, "call" if live == "call" else f"ticket.{kind}", payload, now)
+    kind_name = "call" if live == "call" else f"ticket.{kind}"
+    _publish(ticket.site_id, kind_name, payload, now, waiting_changed=kind in CHANGES_WAITING)
 
 
 # --- issuing ------------------------------------------------------------------------------------
@@ -240,26 +255,29 @@ def officer_skills(officer, *, site=None):
     """Return the routing view of officer's certifications (for the categories of site, when given)."""
     rank = {Proficiency.FLUENT: routing.Proficiency.FLUENT, Proficiency.LEARNING: routing.Proficiency.LEARNING}
     items, categories = {}, {}
-    skills = OfficerSkill.objects.filter(officer=officer).select_related("item", "category")
+    skills = OfficerSkill.objects.filter(officer=officer)
     if site is not None:
         skills = skills.filter(Q(category=None) | Q(category__site=site))
     item_ids = []
-    for skill in skills:
-        level = rank[skill.proficiency]
-        if skill.item_id:
-            items[skill.item.implementation_code] = min(level, items.get(skill.item.implementation_code, level))
-            item_ids.append(skill.item_id)
+    rows = skills.values_list("item_id", "item__implementation_code", "category__prefix", "proficiency")
+    for item_id, code, prefix, proficiency in rows:
+        level = rank[proficiency]
+        if item_id:
+            items[code] = min(level, items.get(code, level))
+            item_ids.append(item_id)
         else:
-            categories[skill.category.prefix] = min(level, categories.get(skill.category.prefix, level))
+            categories[prefix] = min(level, categories.get(prefix, level))
     # Someone certified for some items of a category can take that category's general tickets (and transfer
     # them if the visitor needs another item), after colleagues certified for the whole category; this never
     # lets them be called a ticket for an item they are not certified for.
-    general = TicketCategory.objects.filter(items__in=item_ids)
-    if site is not None:
-        general = general.filter(site=site)
-    general_categories = dict.fromkeys(
-        general.values_list("prefix", flat=True).distinct(), routing.Proficiency.LEARNING
-    )
+    general_categories = {}
+    if item_ids:
+        general = TicketCategory.objects.filter(items__in=item_ids)
+        if site is not None:
+            general = general.filter(site=site)
+        general_categories = dict.fromkeys(
+            general.values_list("prefix", flat=True).distinct(), routing.Proficiency.LEARNING
+        )
     return routing.OfficerSkills(items=items, categories=categories, general_categories=general_categories)
 
 
@@ -305,7 +323,8 @@ def eligible_count(*, window, officer):
 
 
 def _current_at(window):
-    return Ticket.objects.filter(window=window, status__in=ACTIVE_AT_WINDOW).first()
+    """Return the number of the ticket called or being served at window, or None."""
+    return Ticket.objects.filter(window=window, status__in=ACTIVE_AT_WINDOW).values_list("number", flat=True).first()
 
 
 @transaction.atomic
@@ -317,7 +336,7 @@ def ticket_call_next(*, window, officer, now=None):
         raise FloorError(f"{window}处于“{window.get_state_display()}”状态，请先恢复服务", status=409)
     current = _current_at(window)
     if current:
-        raise FloorError(f"请先处理当前的{current.number}号（办结、挂起、转移或过号）", status=409)
+        raise FloorError(f"请先处理当前的{current}号（办结、挂起、转移或过号）", status=409)
     skills = officer_skills(officer, site=window.site)
     prefixes = {c.prefix for c in window.categories.all()}
     policy = routing_policy(window.site)
@@ -336,7 +355,8 @@ def ticket_call_next(*, window, officer, now=None):
             status=TicketStatus.CALLED, window=window, officer=officer, recall_count=0, reserved_window=None
         )
         if claimed:
-            ticket = Ticket.objects.select_related("site", "category", "window").get(pk=chosen.id)
+            ticket = Ticket.objects.select_related("category").get(pk=chosen.id)
+            ticket.site, ticket.window = window.site, window
             _record(ticket, TicketEventKind.CALLED, now, window=window, officer=officer, live="call")
             return ticket
         lost.add(chosen.id)
@@ -345,9 +365,8 @@ def ticket_call_next(*, window, officer, now=None):
 
 def _ticket_at(ticket, officer, *, allowed, action):
     # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to the window.
-    ticket = (
-        Ticket.objects.select_for_update(of=("self",)).select_related("site", "category", "window").get(pk=ticket.pk)
-    )
+    # The site is read only when needed (recall limit, call text): most actions need only its id.
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("category", "window").get(pk=ticket.pk)
     if ticket.status not in allowed:
         raise FloorError(f"{ticket.number}号当前为“{ticket.get_status_display()}”，不能{action}", status=409)
     if ticket.window_id and ticket.status in (*ACTIVE_AT_WINDOW, TicketStatus.HELD):
@@ -417,7 +436,7 @@ def ticket_resume(*, ticket, officer, now=None):
     ticket = _ticket_at(ticket, officer, allowed=(TicketStatus.HELD,), action="回呼")
     current = _current_at(ticket.window)
     if current:
-        raise FloorError(f"请先处理当前的{current.number}号，再回呼{ticket.number}号", status=409)
+        raise FloorError(f"请先处理当前的{current}号，再回呼{ticket.number}号", status=409)
     # The window may have changed hands since the ticket was held: whoever calls it back serves it,
     # so they must be certified for it like any ticket they are called.
     as_waiting = routing.WaitingTicket(

@@ -224,3 +224,36 @@ def test_a_session_post_needs_the_csrf_token(hall):
 def test_a_bearer_token_needs_no_csrf_token(hall):
     raw, _ = _token("--kiosk", "qjq-hall")
     assert _issue(Client(enforce_csrf_checks=True), raw).status_code == 201
+
+
+def test_a_process_checks_a_token_once_per_cache_period(client, hall):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    raw, _ = _token("officer03")
+    with CaptureQueriesContext(connection) as first:
+        assert _get_site(client, raw).status_code == 200
+    with CaptureQueriesContext(connection) as second:
+        assert _get_site(client, raw).status_code == 200
+    assert [q for q in first.captured_queries if "accounts_apitoken" in q["sql"]]
+    assert not [q for q in second.captured_queries if "accounts_apitoken" in q["sql"] or "auth_group" in q["sql"]]
+
+
+def test_a_revocation_made_elsewhere_takes_effect_when_the_cache_period_ends(client, hall, monkeypatch):
+    import time
+
+    raw, _ = _token("officer03")
+    assert _get_site(client, raw).status_code == 200
+    ApiToken.objects.update(revoked_at=datetime.datetime.now(datetime.UTC))  # as another process's command would
+    assert _get_site(client, raw).status_code == 200
+    later = time.monotonic() + 6
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    _refused(_get_site(client, raw), 401)
+
+
+def test_a_deactivated_officer_is_refused_with_no_cache(client, hall, settings):
+    settings.QGT_TOKEN_CACHE_SECONDS = 0
+    raw, _ = _token("officer03")
+    assert _get_site(client, raw).status_code == 200
+    User.objects.filter(username="officer03").update(is_active=False)
+    _refused(_get_site(client, raw), 401)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -5,7 +6,7 @@ from django.utils import timezone
 
 from quangangtong.accounts.models import ApiToken, TokenKind
 from quangangtong.accounts.roles import user_has_role
-from quangangtong.accounts.services import api_token_create
+from quangangtong.accounts.services import api_token_create, api_tokens_forget
 from quangangtong.hall.models import Site
 
 NAME_LENGTH = ApiToken._meta.get_field("name").max_length
@@ -88,7 +89,11 @@ class Command(BaseCommand):
         token = live[0]
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
-        self.stdout.write(f"已吊销令牌 {token}，使用它的请求从现在起都会被拒绝（401）。")
+        api_tokens_forget()
+        self.stdout.write(
+            f"已吊销令牌 {token}，使用它的请求从现在起都会被拒绝（401）；"
+            f"正在运行的服务进程最迟 {settings.QGT_TOKEN_CACHE_SECONDS} 秒后拒绝。"
+        )
 
     def _list(self):
         tokens = ApiToken.objects.select_related("user", "site")
