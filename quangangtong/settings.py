@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "quangangtong.catalog",
     "quangangtong.workdays",
     "quangangtong.queueing",
+    "quangangtong.notify",
 ]
 
 MIDDLEWARE = [
@@ -150,3 +151,19 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
+# Text messages to applicants (quangangtong/notify): console (the log), file (JSON lines) or http (an SMS gateway).
+QGT_NOTIFY_BACKEND = env_str("QGT_NOTIFY_BACKEND", "console")
+if QGT_NOTIFY_BACKEND not in {"console", "file", "http"}:
+    raise ImproperlyConfigured(f"QGT_NOTIFY_BACKEND={QGT_NOTIFY_BACKEND!r} is not one of console, file, http.")
+QGT_NOTIFY_FILE = DATA_DIR / env_str("QGT_NOTIFY_FILE", "sms-outbox.jsonl")
+QGT_NOTIFY_MAX_ATTEMPTS = env_int("QGT_NOTIFY_MAX_ATTEMPTS", 5)
+QGT_SMS_SIGNATURE = env_str("QGT_SMS_SIGNATURE", "全岗通").strip().strip("【】")
+if not QGT_SMS_SIGNATURE:
+    raise ImproperlyConfigured("QGT_SMS_SIGNATURE is empty: each message starts with the hall's sign, e.g. 全岗通.")
+QGT_SMS_URL = env_str("QGT_SMS_URL")
+QGT_SMS_API_KEY = env_str("QGT_SMS_API_KEY")
+QGT_SMS_TIMEOUT = env_int("QGT_SMS_TIMEOUT", 10)
+if QGT_SMS_TIMEOUT < 1 or QGT_NOTIFY_MAX_ATTEMPTS < 1:
+    raise ImproperlyConfigured("QGT_SMS_TIMEOUT (seconds) and QGT_NOTIFY_MAX_ATTEMPTS must be at least 1.")
+if QGT_NOTIFY_BACKEND == "http" and not (QGT_SMS_URL.startswith(("http://", "https://")) and QGT_SMS_API_KEY):
+    raise ImproperlyConfigured("QGT_NOTIFY_BACKEND=http needs QGT_SMS_URL (http:// or https://) and QGT_SMS_API_KEY.")

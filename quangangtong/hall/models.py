@@ -49,6 +49,11 @@ class Site(models.Model):
     starvation_minutes = models.PositiveSmallIntegerField(
         "最长等候保障（分钟）", default=30, help_text="等候超过此时长的票，无论类别和熟练程度，优先叫号"
     )
+    call_near_ahead = models.PositiveSmallIntegerField(
+        "临近叫号短信（前面人数）",
+        default=3,
+        help_text="取号时留了手机号的群众，前面只剩这么多人时收到短信提醒；0 为不发",
+    )
 
     class Meta:
         ordering = ["sort_order", "code"]

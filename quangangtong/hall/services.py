@@ -23,6 +23,7 @@ PREFIX_PATTERN = re.compile(r"[A-Z]{1,2}")
 OFFICER_ROLES = (Role.WINDOW_OFFICER, Role.STATION_STAFF)
 WINDOW_NUMBER_MAX = 999
 RECALL_LIMIT_MAX = 10
+CALL_NEAR_AHEAD_MAX = 50
 FLUENCY_MINUTES_MAX = 120
 STARVATION_MINUTES_RANGE = (5, 240)
 TEMPLATE_FIELDS = {"number", "window"}
@@ -60,8 +61,12 @@ def _int_in_range(value, low, high):
 
 
 @transaction.atomic
-def site_rules_save(*, site, call_template, recall_limit, closing_time, fluency_threshold_minutes, starvation_minutes):
-    """Save the site's floor rules: the call announcement, recall limit, closing time and routing thresholds."""
+def site_rules_save(
+    *, site, call_template, recall_limit, closing_time, fluency_threshold_minutes, starvation_minutes,
+    call_near_ahead=None,
+):  # fmt: skip
+    """Save the site's floor rules: the call announcement, recall limit, closing time, routing thresholds and
+    how many people ahead the call-near text message is sent (unchanged when None)."""
     call_template = (call_template or "").strip()
     errors = {}
     problem = _call_template_error(call_template)
@@ -76,7 +81,11 @@ def site_rules_save(*, site, call_template, recall_limit, closing_time, fluency_
     low, high = STARVATION_MINUTES_RANGE
     if not _int_in_range(starvation_minutes, low, high):
         errors["starvation_minutes"] = f"最长等候保障：请填写 {low}—{high} 之间的分钟数。"
+    if call_near_ahead is not None and not _int_in_range(call_near_ahead, 0, CALL_NEAR_AHEAD_MAX):
+        errors["call_near_ahead"] = f"临近叫号短信：请填写 0—{CALL_NEAR_AHEAD_MAX} 之间的人数（0 为不发短信）。"
     _raise_if(errors)
+    if call_near_ahead is not None:
+        site.call_near_ahead = call_near_ahead
     site.call_template = call_template
     site.recall_limit = recall_limit
     site.closing_time = closing_time
@@ -85,6 +94,7 @@ def site_rules_save(*, site, call_template, recall_limit, closing_time, fluency_
     site.save(
         update_fields=[
             "call_template", "recall_limit", "closing_time", "fluency_threshold_minutes", "starvation_minutes",
+            "call_near_ahead",
         ]
     )  # fmt: skip
     return site

@@ -48,6 +48,7 @@ class SiteRulesForm(forms.Form):
     )
     fluency_threshold_minutes = forms.IntegerField(label="熟练优先阈值（分钟）", error_messages=_whole("熟练优先阈值"))
     starvation_minutes = forms.IntegerField(label="最长等候保障（分钟）", error_messages=_whole("最长等候保障"))
+    call_near_ahead = forms.IntegerField(label="临近叫号短信（前面人数）", error_messages=_whole("临近叫号短信"))
 
 
 class WindowForm(forms.Form):
@@ -187,6 +188,7 @@ def _floor_render(request, site, *, rules_form=None, window_forms=None, new_wind
                 "closing_time": site.closing_time,
                 "fluency_threshold_minutes": site.fluency_threshold_minutes,
                 "starvation_minutes": site.starvation_minutes,
+                "call_near_ahead": site.call_near_ahead,
             }
         ),
         "windows": windows,

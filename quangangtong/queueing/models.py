@@ -63,6 +63,7 @@ class Ticket(models.Model):
     recall_count = models.PositiveSmallIntegerField("重呼次数", default=0)
     requeued = models.BooleanField("已重新排队", default=False)
     public_token = models.CharField("查询码", max_length=32, unique=True)
+    near_notified_at = models.DateTimeField("临近叫号短信时间", null=True, blank=True)
 
     class Meta:
         ordering = ["day", "queued_at", "id"]

@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from quangangtong.hall.models import OfficerSkill, Proficiency, TicketCategory, WindowSession, WindowState
+from quangangtong.notify.services import notification_send
 from quangangtong.queueing import routing
 from quangangtong.queueing.errors import FloorError
 from quangangtong.queueing.models import (
@@ -358,9 +359,33 @@ def ticket_call_next(*, window, officer, now=None):
             ticket = Ticket.objects.select_related("category").get(pk=chosen.id)
             ticket.site, ticket.window = window.site, window
             _record(ticket, TicketEventKind.CALLED, now, window=window, officer=officer, live="call")
+            _call_near_notify(site=window.site, category_id=ticket.category_id, day=ticket.day, now=now)
             return ticket
         lost.add(chosen.id)
     raise FloorError("叫号繁忙，请稍后再试", status=409)
+
+
+def _call_near_notify(*, site, category_id, day, now):
+    """Text the visitor who now has site.call_near_ahead people before them in the category, once, if they
+    left a phone. The order is the category's queue order (ticket_position); skills may call a little out of it.
+    """
+    ahead = site.call_near_ahead
+    if not ahead:
+        return
+    waiting = Ticket.objects.filter(site=site, day=day, category=category_id, status=TicketStatus.WAITING)
+    row = waiting.order_by("priority", "queued_at", "id").values_list("id", "number", "phone", "near_notified_at")
+    row = row[ahead : ahead + 1].first()
+    if row is None or not row[2] or row[3] is not None:
+        return
+    ticket_id, number, phone, _ = row
+    # Claimed like a call: when two windows call at once, only one of them sends the text.
+    if Ticket.objects.filter(pk=ticket_id, near_notified_at=None).update(near_notified_at=now):
+        notification_send(
+            template="ticket_call_near",
+            phone=phone,
+            context={"ticket": number, "ahead": ahead},
+            ref=f"ticket:{ticket_id}",
+        )
 
 
 def _ticket_at(ticket, officer, *, allowed, action):

@@ -61,6 +61,7 @@ def _rules(**changes):
         "closing_time": "17:30",
         "fluency_threshold_minutes": "10",
         "starvation_minutes": "30",
+        "call_near_ahead": "3",
         **changes,
     }
 
@@ -287,12 +288,14 @@ def test_a_manager_saves_the_floor_rules(manager, hall):
         closing_time="17:00",
         fluency_threshold_minutes="15",
         starvation_minutes="45",
+        call_near_ahead="5",
     )
     assert manager.post(_url(hall, "floor-rules"), data).status_code == 302
     hall.refresh_from_db()
     assert hall.call_template == "请{number}号到{window}号窗口"
     assert (hall.recall_limit, hall.closing_time) == (2, datetime.time(17, 0))
     assert (hall.fluency_threshold_minutes, hall.starvation_minutes) == (15, 45)
+    assert hall.call_near_ahead == 5
 
 
 @pytest.mark.parametrize(
@@ -309,6 +312,8 @@ def test_a_manager_saves_the_floor_rules(manager, hall):
         ({"closing_time": "25:00"}, "停止取号并清号时间：格式应为 HH:MM"),
         ({"fluency_threshold_minutes": "500"}, "熟练优先阈值：请填写 0—120 之间的分钟数。"),
         ({"starvation_minutes": "1"}, "最长等候保障：请填写 5—240 之间的分钟数。"),
+        ({"call_near_ahead": "-2"}, "临近叫号短信：请填写 0—50 之间的人数"),
+        ({"call_near_ahead": ""}, "临近叫号短信：请"),
     ],
 )
 def test_it_refuses_bad_floor_rules_naming_the_field(manager, hall, changes, message):

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class NotifyConfig(AppConfig):
+    name = "quangangtong.notify"
+    verbose_name = "短信通知"
