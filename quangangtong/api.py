@@ -4,6 +4,7 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from quangangtong.cases.api import router as cases_router
 from quangangtong.catalog.api import router as catalog_router
 from quangangtong.queueing.api import router as queueing_router
 from quangangtong.workdays.api import router as workdays_router
@@ -35,6 +36,11 @@ _PYDANTIC_MESSAGES = {
     "string_type": "应为字符串",
     "int_from_float": "应为整数",
     "enum": "取值无效，可选：{expected}",
+    "extra_forbidden": "不是可用的字段，请核对字段名",
+    "model_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
+    "too_long": "最多 {max_length} 项",
+    "list_type": "应为数组",
 }
 
 
@@ -93,3 +99,4 @@ def not_found(request, exc):
 api.add_router("", catalog_router)
 api.add_router("", queueing_router)
 api.add_router("/workdays", workdays_router)
+api.add_router("", cases_router)

@@ -39,12 +39,15 @@ def _migrate_and_load():
     from django.core.management import call_command
 
     from quangangtong.catalog.models import ServiceItem
+    from quangangtong.demo.cases import demo_cases_load
     from quangangtong.demo.loader import demo_load
 
     call_command("migrate", interactive=False, verbosity=0)
     if not ServiceItem.objects.exists():
         count = demo_load()
         print(f"已载入演示大厅：{count} 个事项。")
+        cases = demo_cases_load()
+        print(f"已载入演示办件：{cases} 件（受理、补正、审批中、待领取、已寄出、已送达）。")
 
 
 def cmd_demo(args):

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "quangangtong.catalog",
     "quangangtong.workdays",
     "quangangtong.queueing",
+    "quangangtong.cases",
     "quangangtong.notify",
 ]
 
@@ -129,7 +130,9 @@ SECURE_SSL_REDIRECT = env_bool("QGT_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("QGT_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("QGT_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = env_bool("QGT_HSTS_PRELOAD", False)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("QGT_BEHIND_PROXY", False) else None
+# Behind the hall's TLS proxy: trust its X-Forwarded-Proto, and the last X-Forwarded-For entry it adds.
+QGT_BEHIND_PROXY = env_bool("QGT_BEHIND_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if QGT_BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = env_list("QGT_SILENCED_CHECKS")
@@ -141,6 +144,9 @@ QGT_TOKEN_CACHE_SECONDS = env_int("QGT_TOKEN_CACHE_SECONDS", 5)
 # queue before it is answered 503. Each running request holds a database connection.
 QGT_CONCURRENT_REQUESTS = env_int("QGT_CONCURRENT_REQUESTS", 4)
 QGT_ADMISSION_WAIT_SECONDS = env_int("QGT_ADMISSION_WAIT_SECONDS", 10)
+# Failed public progress look-ups one client address may make per window before it is answered 429.
+QGT_PUBLIC_LOOKUP_FAILURES = env_int("QGT_PUBLIC_LOOKUP_FAILURES", 5)
+QGT_PUBLIC_LOOKUP_WINDOW_SECONDS = env_int("QGT_PUBLIC_LOOKUP_WINDOW_SECONDS", 600)
 
 LOGGING = {
     "version": 1,

@@ -41,3 +41,26 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(raw):
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class DepartmentMembership(models.Model):
+    """A user who works for a department (实施主体): approvers see and decide that department's cases."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="department_memberships", verbose_name="人员"
+    )
+    department = models.ForeignKey(
+        "catalog.Department", models.CASCADE, related_name="memberships", verbose_name="部门"
+    )
+    created_at = models.DateTimeField("加入时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["department", "user"]
+        verbose_name = "部门成员"
+        verbose_name_plural = "部门成员"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "department"], name="unique_department_membership"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.department}"

@@ -10,6 +10,20 @@ ROLE_MODEL_PERMISSIONS = {
         "hall": ["site", "ticketcategory", "window", "officerskill", "windowsession"],
         "queueing": ["jobposting", "ticket", "ticketevent"],
         "workdays": ["specialday", "scheduleyear"],
+        "accounts": ["departmentmembership"],
+        "cases": [
+            "case",
+            "caseevent",
+            "casematerial",
+            "correctionnotice",
+            "supervision",
+            "card",
+            "delivery",
+            "identityview",
+            "caserules",
+            "itemclockrule",
+        ],
+        "notify": ["notification", "deliveryattempt", "messageoverride"],
     },
 }
 

@@ -43,6 +43,13 @@ def _read(path):
         return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
+# The back office for cases (data/staff.yaml): a supervisor, and approvers with the departments they belong to.
+BACK_OFFICE = _read(DATA_DIR / "staff.yaml")
+DEMO_ACCOUNTS += [
+    (row["username"], row["name"], [Role(role) for role in row["roles"]]) for row in BACK_OFFICE if "roles" in row
+]
+
+
 def demo_catalogue():
     """Return the demo data as plain dicts: sites, modes, departments and items (with their department code)."""
     items = []
@@ -202,8 +209,15 @@ def demo_accounts_create():
     """Create the demo staff accounts that do not exist yet; return their (username, name, roles)."""
     from django.contrib.auth.models import User
 
+    from quangangtong.accounts.models import DepartmentMembership
+
     roles_ensure()
     for username, full_name, roles in DEMO_ACCOUNTS:
         if not User.objects.filter(username=username).exists():
             staff_user_create(username=username, password=DEMO_PASSWORD, roles=roles, full_name=full_name)
+    departments = {department.code: department for department in Department.objects.all()}
+    for row in BACK_OFFICE:
+        user = User.objects.get(username=row["username"])
+        for code in row.get("departments") or []:
+            DepartmentMembership.objects.get_or_create(user=user, department=departments[code])
     return DEMO_ACCOUNTS

@@ -51,6 +51,7 @@ __all__ = [
     "WaitingTicket",
     "choose_ticket",
     "eligible_tickets",
+    "queue_heads",
 ]
 
 
@@ -170,6 +171,22 @@ def choose_ticket(
     if oldest_fluent is None or oldest_fluent.queued_at - oldest.queued_at > policy.fluency_threshold_s:
         return oldest
     return oldest_fluent
+
+
+def queue_heads(waiting: Iterable[WaitingTicket]) -> list[WaitingTicket]:
+    """Return the oldest ticket of each (category, item, priority) group: the only ones choose_ticket can pick.
+
+    Tickets of one group are alike to every rule above except their age, so only a group's oldest can win;
+    choose_ticket gives the same answer for the heads as for the whole queue, and a caller with a long queue
+    (the live hall reads it from the database) may pass just the heads.
+    """
+    heads: dict[tuple, WaitingTicket] = {}
+    for ticket in waiting:
+        key = (ticket.category, ticket.item, ticket.priority)
+        head = heads.get(key)
+        if head is None or _before(ticket, head):
+            heads[key] = ticket
+    return list(heads.values())
 
 
 def _before(a: WaitingTicket, b: WaitingTicket) -> bool:

@@ -65,3 +65,24 @@ def test_an_officer_never_gets_an_item_they_are_not_certified_for(floor, window3
     pension = ServiceItem.objects.filter(department__code="rsj").first()
     ticket_issue(site=floor, item=pension, now=MORNING)
     assert ticket_call_next(window=window3, officer=learner, now=MORNING) is None
+
+
+def test_call_next_reads_the_heads_of_the_queues_as_the_routing_rule_would(floor, officer, window3):
+    from quangangtong.catalog.models import ServiceItem
+    from quangangtong.hall.models import TicketCategory
+    from quangangtong.queueing import routing
+    from quangangtong.queueing.services import _queue_heads_for, _waiting_for
+
+    a_items = list(ServiceItem.objects.filter(ticket_categories__site=floor, ticket_categories__prefix="A")[:2])
+    assert TicketCategory.objects.get(site=floor, prefix="A").items.count() >= 2
+    for n in range(12):
+        ticket_issue(
+            site=floor,
+            category="AB"[n % 2],
+            item=a_items[n % 2] if n % 3 == 0 and n % 2 == 0 else None,
+            priority=routing.Priority.GREEN if n % 4 == 0 else routing.Priority.NORMAL,
+            now=MORNING + datetime.timedelta(seconds=n // 3),  # ties in time, broken by id
+        )
+    expected = sorted(routing.queue_heads(_waiting_for(window3)), key=lambda t: t.id)
+    assert sorted(_queue_heads_for(window3), key=lambda t: t.id) == expected
+    assert len(expected) < len(_waiting_for(window3))

@@ -317,6 +317,16 @@ def test_the_choice_does_not_depend_on_the_order_of_the_waiting_tickets(window, 
 
 @settings(max_examples=300, deadline=None)
 @given(window=windows, skills=officer_skills(), waiting=waiting_lists(), policy=policies)
+def test_the_heads_of_the_queues_give_the_same_choice_as_the_whole_queue(window, skills, waiting, policy):
+    from quangangtong.queueing.routing import queue_heads
+
+    heads = queue_heads(waiting)
+    kwargs = dict(window_categories=window, skills=skills, now=NOW, policy=policy)
+    assert choose_ticket(waiting=heads, **kwargs) == choose_ticket(waiting=waiting, **kwargs)
+    assert len({(t.category, t.item, t.priority) for t in heads}) == len(heads)
+
+
+@given(window=windows, skills=officer_skills(), waiting=waiting_lists(), policy=policies)
 def test_the_choice_follows_the_documented_rule(window, skills, waiting, policy):
     expected = rule_as_written(window, skills, waiting, NOW, policy)
     assert choose(waiting, skills=skills, window=window, policy=policy) == expected
