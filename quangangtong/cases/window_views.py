@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib import messages
+from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -12,7 +13,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from quangangtong.accounts.roles import Role, role_required
+from quangangtong.accounts.roles import Role, role_required, user_has_role
 from quangangtong.cases import services
 from quangangtong.cases.documents import case_document_pdf, case_documents, case_progress_url
 from quangangtong.cases.errors import CaseError
@@ -49,6 +50,7 @@ WINDOW_ACTIONS = (
 ACTION_FIELDS = {
     Action.ACCEPT: {"pickup_method"},
     Action.ACCEPT_WITH_PROMISE: {"pickup_method"},
+    Action.REQUEST_CORRECTION: {"approved_by", "override_reason"},
     Action.CORRECTION_RECEIVED: {"received"},
     Action.REJECT: {"reason"},
     Action.DEFERRED_RECEIVED: {"material"},
@@ -307,6 +309,7 @@ def _render_case(request, case, *, error=None, action="", status=200, revealed=N
         "materials": materials,
         "deferred": [line for line in materials if line.status == MaterialStatus.DEFERRED],
         "notice": notice if case.state == CaseState.CORRECTION else None,
+        "earlier_notice": notice,
         "events": events,
         "documents": case_documents(case),
         "identity_fields": _identity_fields(case),
@@ -393,8 +396,36 @@ def _accept_with_promise(request, case, version):
     return f"已容缺受理，承诺办结日期{case.promised_due:%Y-%m-%d}。请打印容缺受理通知书交申请人。"
 
 
+def _supervisor_authorizing(request):
+    """Return the supervisor who authorised a second notice at the window with their own password, or None.
+
+    A second 一次性告知 naming new materials needs a supervisor's approval (行政许可法 §32: one notice of everything);
+    the supervisor types their own account and password at the officer's screen, as a bank teller's manager does.
+    """
+    username = request.POST.get("approver_username", "").strip()
+    if not username:
+        return None
+    supervisor = authenticate(request, username=username, password=request.POST.get("approver_password", ""))
+    if supervisor is None:
+        raise CaseError("督查人员授权：账号或密码不正确，请督查人员本人重新输入。", status=400, field="approved_by")
+    if not user_has_role(supervisor, Role.SUPERVISOR):
+        raise CaseError(f"督查人员授权：{username} 不是督查人员，不能批准再次告知。", status=403, field="approved_by")
+    return supervisor
+
+
 def _request_correction(request, case, version):
-    notice = services.case_request_correction(case=case, user=request.user, expected_version=version)
+    notice = services.case_request_correction(
+        case=case,
+        user=request.user,
+        approved_by=_supervisor_authorizing(request),
+        override_reason=request.POST.get("override_reason", ""),
+        expected_version=version,
+    )
+    if notice.is_override:
+        return (
+            f"已出具第{notice.sequence}次一次性告知书（经{notice.overridden_by}授权），"
+            f"补正期限{notice.return_by:%Y-%m-%d}。请打印交申请人。"
+        )
     return f"已出具第{notice.sequence}次一次性告知书，补正期限{notice.return_by:%Y-%m-%d}。请打印交申请人。"
 
 

@@ -402,6 +402,61 @@ def test_it_takes_in_the_corrected_materials(officer, hall):
     assert listed.status == MaterialStatus.RECEIVED
 
 
+def _returned_then_another_missing(hall):
+    """A case whose first notice listed the application form, taken back; now the ID copy is found wanting."""
+    case = hall.receive_all(hall.open(), but=("申请表",))
+    services.case_request_correction(case=case, user=hall.officer)
+    listed = case.correction_notices.get().items.get().material
+    services.case_correction_received(case=case, user=hall.officer, received=[listed.pk])
+    other = case.materials.exclude(pk=listed.pk).first()
+    services.case_material_mark(case=fresh(case), user=hall.officer, material=other, status=MaterialStatus.MISSING)
+    return fresh(case), other
+
+
+def test_a_second_notice_of_new_materials_is_refused_without_a_supervisor(officer, hall):
+    case, _ = _returned_then_another_missing(hall)
+    page = body(officer.get(page_url(case)))
+    assert 'id="correction-override"' in page
+    response = act(officer, case, "request_correction")
+    assert response.status_code == 409
+    assert "不在此前的告知书中" in body(response)
+    assert case.correction_notices.count() == 1
+
+
+def test_a_supervisor_authorises_a_second_notice_at_the_window_with_their_password(officer, hall):
+    case, other = _returned_then_another_missing(hall)
+    response = act(
+        officer, case, "request_correction", approver_username=hall.supervisor.username,
+        approver_password="pw-for-tests", override_reason="首次告知时漏看了身份证复印件已过期",
+    )  # fmt: skip
+    assert response.status_code == 302
+    notice = case.correction_notices.get(sequence=2)
+    assert (notice.is_override, notice.overridden_by, notice.override_reason) == (
+        True, hall.supervisor, "首次告知时漏看了身份证复印件已过期",
+    )  # fmt: skip
+    assert list(notice.items.values_list("material", flat=True)) == [other.pk]
+
+
+@pytest.mark.parametrize(
+    ("who", "password", "status", "message"),
+    [
+        ("supervisor", "wrong", 400, "账号或密码不正确"),
+        ("officer", "pw-for-tests", 403, "不是督查人员"),
+    ],
+)
+def test_a_second_notice_needs_a_real_supervisor(officer, hall, who, password, status, message):
+    case, _ = _returned_then_another_missing(hall)
+    username = getattr(hall, who).username
+    response = act(
+        officer, case, "request_correction", approver_username=username, approver_password=password,
+        override_reason="理由",
+    )  # fmt: skip
+    assert response.status_code == status
+    assert message in body(response)
+    assert 'id="override-approver-error"' in body(response)
+    assert case.correction_notices.count() == 1
+
+
 def test_it_refuses_a_correction_received_with_nothing_ticked(officer, hall):
     case = hall.receive_all(hall.open(), but=("申请表",))
     services.case_request_correction(case=case, user=hall.officer)
