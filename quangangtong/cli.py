@@ -3,6 +3,7 @@
 import argparse
 import os
 import secrets
+import sys
 from pathlib import Path
 
 
@@ -117,7 +118,20 @@ def cmd_manage(args):
     execute_from_command_line(["qgt manage", *args.rest])
 
 
+def cmd_plan(args):
+    # The planner is pure Python: no Django setup, so it runs without settings or a database.
+    from quangangtong.planning.cli import main as plan_main
+
+    status = plan_main(args.rest)
+    if status:
+        raise SystemExit(status)
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["plan"]:
+        # Straight to the planner's own parser: argparse's REMAINDER would drop a leading option like --help.
+        return cmd_plan(argparse.Namespace(rest=argv[1:]))
     parser = argparse.ArgumentParser(prog="qgt", description="全岗通：政务服务大厅综合窗口系统")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -148,6 +162,12 @@ def main(argv=None):
     manage = commands.add_parser("manage", help="Django 管理命令，如 qgt manage migrate", add_help=False)
     manage.add_argument("rest", nargs=argparse.REMAINDER)
     manage.set_defaults(func=cmd_manage)
+
+    plan = commands.add_parser(
+        "plan", help="产能规划（无需数据库）：qgt plan run|compare benchmark-hall，详见 qgt plan --help", add_help=False
+    )
+    plan.add_argument("rest", nargs=argparse.REMAINDER)
+    plan.set_defaults(func=cmd_plan)
 
     args = parser.parse_args(argv)
     args.func(args)

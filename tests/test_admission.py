@@ -2,10 +2,17 @@
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from quangangtong.admission import admission_limited
+
+
+def _run(coroutine):
+    # A thread of its own: the browser tests' Playwright keeps an event loop running in the main thread.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def _slow_app(inside, peak, seconds=0.05):
@@ -40,7 +47,7 @@ def test_it_lets_at_most_limit_requests_in_at_once():
     async def burst():
         return await asyncio.gather(*(_call(app) for _ in range(10)))
 
-    answers = asyncio.run(burst())
+    answers = _run(burst())
     assert peak[0] == 2
     assert [answer[0]["status"] for answer in answers] == [200] * 10
 
@@ -52,7 +59,7 @@ def test_it_answers_503_in_chinese_when_a_request_waits_too_long():
     async def two():
         return await asyncio.gather(_call(app), _call(app))
 
-    first, second = asyncio.run(two())
+    first, second = _run(two())
     assert first[0]["status"] == 200
     assert second[0]["status"] == 503
     assert (b"retry-after", b"1") in second[0]["headers"]
@@ -66,7 +73,7 @@ def test_it_lets_lifespan_and_other_scopes_through():
     async def many():
         return await asyncio.gather(*(_call(app, scope_type="websocket") for _ in range(3)))
 
-    asyncio.run(many())
+    _run(many())
     assert peak[0] == 3
 
 

@@ -1,0 +1,161 @@
+"""`qgt plan run` and `qgt plan compare`: simulate a scenario's layouts and print a table or JSON.
+
+Called by ``quangangtong.cli`` with the arguments after ``plan``; needs no Django settings. A scenario that cannot
+be simulated (bad file, unknown layout) is reported on stderr with the file, the key and the reason, exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from quangangtong.planning.report import comparison_table, comparison_to_dict, result_table, result_to_dict
+from quangangtong.planning.scenario import ScenarioError, scenario_load, scenario_load_all, scenario_path
+from quangangtong.planning.simulation import replicate
+
+__all__ = ["main", "plan_compare", "plan_run"]
+
+EXIT_BAD_SCENARIO = 2
+
+
+def plan_run(
+    *,
+    scenario: str,
+    layout: str | None = None,
+    days: int = 20,
+    replications: int = 10,
+    seed: int = 1,
+    service_factor: float = 1.0,
+    within_minutes: float = 15.0,
+) -> tuple[str, dict]:
+    """Simulate one layout and return (terminal table, JSON-ready dict); raises ScenarioError for a bad file."""
+    hall = scenario_load(scenario, layout=layout)
+    result = replicate(
+        hall,
+        days=days,
+        replications=replications,
+        seed=seed,
+        service_factor=service_factor,
+        within_minutes=within_minutes,
+    )
+    options = {"seed": seed, "service_factor": service_factor}
+    return result_table(hall, result, **options), result_to_dict(hall, result, **options)
+
+
+def plan_compare(
+    *,
+    scenario: str,
+    layouts: list[str] | None = None,
+    days: int = 20,
+    replications: int = 10,
+    seed: int = 1,
+    service_factor: float = 1.0,
+    within_minutes: float = 15.0,
+) -> tuple[str, dict]:
+    """Simulate several layouts on common seeds and return (terminal table, JSON-ready dict)."""
+    available = scenario_load_all(scenario)
+    names = layouts or list(available)
+    unknown = [name for name in names if name not in available]
+    if unknown:
+        raise ScenarioError(
+            scenario_path(scenario),
+            "layouts",
+            f"没有名为 {'、'.join(unknown)} 的布局，可选：{'、'.join(available)}",
+        )
+    halls = {name: available[name] for name in names}
+    # The same seed for every layout: replication k of each layout starts from the same random stream (common
+    # random numbers), so differences between layouts are less noisy than independent runs would make them.
+    results = {
+        name: replicate(
+            hall,
+            days=days,
+            replications=replications,
+            seed=seed,
+            service_factor=service_factor,
+            within_minutes=within_minutes,
+        )
+        for name, hall in halls.items()
+    }
+    options = {"seed": seed, "service_factor": service_factor}
+    return comparison_table(halls, results, **options), comparison_to_dict(halls, results, **options)
+
+
+def main(argv=None) -> int:
+    """Run a `qgt plan` sub-command and return the exit code (argparse exits 2 itself on bad options)."""
+    args = _parser().parse_args(argv)
+    options = {
+        "scenario": args.scenario,
+        "days": args.days,
+        "replications": args.replications,
+        "seed": args.seed,
+        "service_factor": args.service_factor,
+        "within_minutes": args.within,
+    }
+    try:
+        if args.command == "run":
+            table, data = plan_run(layout=args.layout, **options)
+        else:
+            table, data = plan_compare(layouts=args.layouts, **options)
+    except ScenarioError as error:
+        print(f"qgt plan: {error}", file=sys.stderr)
+        return EXIT_BAD_SCENARIO
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False, indent=2, allow_nan=False))
+    else:
+        print(table)
+    return 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应为不小于 1 的整数，收到 {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"应为大于 0 的数，收到 {text!r}")
+    return value
+
+
+def _layout_list(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise argparse.ArgumentTypeError("请用逗号分隔列出布局名称，如 dedicated-34,pooled-13")
+    return names
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qgt plan", description="产能规划：模拟大厅的排队等待")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def common(command):
+        command.add_argument("scenario", metavar="SCENARIO", help="场景名称（如 benchmark-hall）或 YAML 文件路径")
+        command.add_argument("--days", type=_positive_int, default=20, help="每次重复模拟的天数（默认 20）")
+        command.add_argument("--replications", type=_positive_int, default=10, help="独立重复次数（默认 10）")
+        command.add_argument("--seed", type=int, default=1, help="随机种子（默认 1），相同种子结果相同")
+        command.add_argument(
+            "--service-factor", type=_positive_float, default=1.0, help="办理时长系数，如 0.5 表示时长减半"
+        )
+        command.add_argument(
+            "--within", type=_positive_float, default=15.0, metavar="MIN", help="服务水平的等待分钟数（默认 15）"
+        )
+        command.add_argument("--json", action="store_true", help="输出 JSON（等待以分钟计，比例为小数）")
+
+    run = commands.add_parser("run", help="模拟一个布局：平均/90%% 分位等待、服务水平、弃号、各时段、人员利用率")
+    common(run)
+    run.add_argument("--layout", help="布局名称（默认为场景文件的 default_layout）")
+
+    compare = commands.add_parser("compare", help="同一次运行中并排比较多个布局（相同随机种子）")
+    common(compare)
+    compare.add_argument("--layouts", type=_layout_list, help="逗号分隔的布局名称（默认为文件中全部布局）")
+    return parser
