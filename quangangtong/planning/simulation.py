@@ -125,7 +125,10 @@ def simulate(
         raise ValueError(f"days（模拟天数）：请填写不小于 1 的整数，收到 {days!r}。")
     if not service_factor > 0:
         raise ValueError(f"service_factor（办理时长系数）：必须大于 0，收到 {service_factor!r}。")
-    return _Run(scenario, random.Random(seed), service_factor).days(days, within_minutes)
+    # Two streams: arrivals (with priority and patience) and counter times. Layouts compared with the same seed
+    # then see the same visitors every day, however many service draws each layout makes (common random numbers).
+    streams = random.Random(seed), random.Random(f"service-{seed}")
+    return _Run(scenario, *streams, service_factor).days(days, within_minutes)
 
 
 def replicate(
@@ -191,8 +194,8 @@ def _mean(total: float, count: int) -> float:
 class _Run:
     """State of one simulation run across its days."""
 
-    def __init__(self, scenario: Scenario, rng: random.Random, service_factor: float):
-        self.scenario, self.rng = scenario, rng
+    def __init__(self, scenario: Scenario, rng: random.Random, service_rng: random.Random, service_factor: float):
+        self.scenario, self.rng, self.service_rng = scenario, rng, service_rng
         items = scenario.items
         self.item_index = {item.code: i for i, item in enumerate(items)}
         self.window_categories = scenario.categories
@@ -257,7 +260,7 @@ class _Run:
 
     def day(self) -> None:
         """Simulate one day from opening until the backlog is served; one event loop kept whole for speed."""
-        scenario, rng = self.scenario, self.rng
+        scenario, rng, service_rng = self.scenario, self.rng, self.service_rng
         choose = choose_ticket  # looked up per run so a test can wrap the live rule
         policy, categories, skills, speed = scenario.routing, self.window_categories, self.skills, self.speed
         items, service, patience_s = scenario.items, self.service, self.patience_s
@@ -304,7 +307,7 @@ class _Run:
             if factor is None:  # the live rule must never hand out an item the officer is not certified for
                 raise AssertionError(f"routing gave {ticket.item} to uncertified officer {officer}")
             exponential, a, b = service[index]
-            duration = (rng.expovariate(1.0 / a) if exponential else rng.lognormvariate(a, b)) * factor
+            duration = (service_rng.expovariate(1.0 / a) if exponential else service_rng.lognormvariate(a, b)) * factor
             heapq.heappush(heap, (now + duration, sequence, _END, officer, None))
             sequence += 1
             self.busy[officer] += duration
