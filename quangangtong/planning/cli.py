@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 
 from quangangtong.planning.report import comparison_table, comparison_to_dict, result_table, result_to_dict
 from quangangtong.planning.scenario import ScenarioError, scenario_load, scenario_load_all, scenario_path
@@ -28,6 +29,8 @@ def plan_run(
     seed: int = 1,
     service_factor: float = 1.0,
     within_minutes: float = 15.0,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[str, dict]:
     """Simulate one layout and return (terminal table, JSON-ready dict); raises ScenarioError for a bad file."""
     hall = scenario_load(scenario, layout=layout)
@@ -38,6 +41,8 @@ def plan_run(
         seed=seed,
         service_factor=service_factor,
         within_minutes=within_minutes,
+        workers=workers,
+        progress=progress,
     )
     options = {"seed": seed, "service_factor": service_factor}
     return result_table(hall, result, **options), result_to_dict(hall, result, **options)
@@ -52,8 +57,13 @@ def plan_compare(
     seed: int = 1,
     service_factor: float = 1.0,
     within_minutes: float = 15.0,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[str, dict]:
-    """Simulate several layouts on common seeds and return (terminal table, JSON-ready dict)."""
+    """Simulate several layouts on common seeds and return (terminal table, JSON-ready dict).
+
+    ``progress(done, total)`` counts replications over all layouts.
+    """
     available = scenario_load_all(scenario)
     names = layouts or list(available)
     unknown = [name for name in names if name not in available]
@@ -66,19 +76,26 @@ def plan_compare(
     halls = {name: available[name] for name in names}
     # The same seed for every layout: replication k of each layout starts from the same random stream (common
     # random numbers), so differences between layouts are less noisy than independent runs would make them.
-    results = {
-        name: replicate(
+    results = {}
+    for position, (name, hall) in enumerate(halls.items()):
+        results[name] = replicate(
             hall,
             days=days,
             replications=replications,
             seed=seed,
             service_factor=service_factor,
             within_minutes=within_minutes,
+            workers=workers,
+            progress=None
+            if progress is None
+            else _offset_progress(progress, position * replications, len(halls) * replications),
         )
-        for name, hall in halls.items()
-    }
     options = {"seed": seed, "service_factor": service_factor}
     return comparison_table(halls, results, **options), comparison_to_dict(halls, results, **options)
+
+
+def _offset_progress(progress, before: int, total: int):
+    return lambda done, _: progress(before + done, total)
 
 
 def main(argv=None) -> int:
@@ -91,6 +108,7 @@ def main(argv=None) -> int:
         "seed": args.seed,
         "service_factor": args.service_factor,
         "within_minutes": args.within,
+        "workers": args.workers,
     }
     try:
         if args.command == "run":
@@ -149,6 +167,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--within", type=_positive_float, default=15.0, metavar="MIN", help="服务水平的等待分钟数（默认 15）"
         )
+        command.add_argument("--workers", type=_positive_int, default=None, help="并行进程数（默认每个 CPU 核一个）")
         command.add_argument("--json", action="store_true", help="输出 JSON（等待以分钟计，比例为小数）")
 
     run = commands.add_parser("run", help="模拟一个布局：平均/90%% 分位等待、服务水平、弃号、各时段、人员利用率")

@@ -65,6 +65,7 @@ class Item:
     mean_service_minutes: float
     service_cv: float = 0.8
     service_distribution: str = LOGNORMAL
+    weekday_factors: Mapping[int, float] | None = None  # None: the scenario's weekday factors
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,11 @@ class Officer:
     name: str
     skills: Mapping[str, str]
     learning_speed_factor: float = 1.5
+    # On duty from shift[0] to shift[1], minutes after midnight (None: the whole opening day), except during breaks;
+    # an officer serving when a break or the shift's end comes finishes that visitor first.
+    shift: tuple[int, int] | None = None
+    breaks: tuple[tuple[int, int], ...] = ()
+    weekdays: frozenset[int] | None = None  # 0 = Monday … 6 = Sunday; None: every day the hall opens
 
 
 @dataclass(frozen=True)
@@ -106,6 +112,12 @@ class Scenario:
     priority_share: float = 0.0
     mean_patience_minutes: float | None = None
     title: str = ""
+    # Days the hall opens (0 = Monday); simulated day k is weekdays[k % len(weekdays)].
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    # Volume multiplier per weekday (missing: 1.0); an item's own factors, if given, replace these for that item.
+    weekday_factors: Mapping[int, float] = field(default_factory=dict)
+    no_show_share: float = 0.0  # share of called tickets whose holder does not come to the window
+    no_show_minutes: float = 1.0  # counter time lost on each no-show (calling again, then skipping)
 
     @property
     def categories(self) -> frozenset[str]:

@@ -17,17 +17,30 @@ heap engine is several times faster than SimPy). Standard library only; reproduc
 
 from __future__ import annotations
 
+import concurrent.futures
 import heapq
 import math
+import multiprocessing
+import os
 import random
 import statistics
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from quangangtong.planning.scenario import EXPONENTIAL, Scenario
 from quangangtong.queueing.routing import Priority, Proficiency, WaitingTicket, choose_ticket
 
-__all__ = ["Estimate", "HourResult", "ItemResult", "ReplicatedResult", "SimulationResult", "replicate", "simulate"]
+__all__ = [
+    "Estimate",
+    "HourResult",
+    "ItemResult",
+    "ReplicatedResult",
+    "SimulationResult",
+    "replicate",
+    "replicated_result",
+    "simulate",
+]
 
 _END, _ABANDON = 0, 1
 
@@ -139,24 +152,51 @@ def replicate(
     seed: int,
     service_factor: float = 1.0,
     within_minutes: float = 15.0,
+    workers: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReplicatedResult:
-    """Run independent replications (seeds derived from ``seed``) and return means with 95 % confidence intervals."""
+    """Run independent replications (seeds derived from ``seed``) and return means with 95 % confidence intervals.
+
+    ``workers`` processes run the replications (default: one per core; 1 runs them here). Each replication's seed is
+    drawn up front, so the result does not depend on the number of workers. ``progress(done, total)`` is called
+    after each finished replication, in this process.
+    """
     if replications < 1:
         raise ValueError(f"replications（重复次数）：请填写不小于 1 的整数，收到 {replications!r}。")
+    if days < 1:
+        raise ValueError(f"days（模拟天数）：请填写不小于 1 的整数，收到 {days!r}。")
     seeds = random.Random(seed)
-    runs = tuple(
-        simulate(
-            scenario,
-            days=days,
-            seed=seeds.getrandbits(64),
-            service_factor=service_factor,
-            within_minutes=within_minutes,
-        )
+    jobs = [
+        {
+            "days": days,
+            "seed": seeds.getrandbits(64),
+            "service_factor": service_factor,
+            "within_minutes": within_minutes,
+        }
         for _ in range(replications)
-    )
+    ]
+    workers = min(replications, workers or os.cpu_count() or 1)
+    if workers <= 1:
+        runs = []
+        for job in jobs:
+            runs.append(simulate(scenario, **job))
+            if progress is not None:
+                progress(len(runs), replications)
+    else:
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = [pool.submit(simulate, scenario, **job) for job in jobs]
+            if progress is not None:
+                for done, _ in enumerate(concurrent.futures.as_completed(futures), start=1):
+                    progress(done, replications)
+            runs = [future.result() for future in futures]
+    return replicated_result(tuple(runs))
+
+
+def replicated_result(runs: tuple[SimulationResult, ...]) -> ReplicatedResult:
+    """Return the means and 95 % confidence intervals over independent runs of the same scenario."""
     return ReplicatedResult(
-        replications=replications,
-        days=days,
+        replications=len(runs),
+        days=runs[0].days,
         mean_wait_minutes=_estimate(r.mean_wait_minutes for r in runs),
         p90_wait_minutes=_estimate(r.p90_wait_minutes for r in runs),
         share_within=_estimate(r.share_within for r in runs),
