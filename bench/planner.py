@@ -20,6 +20,7 @@ Each rate is the best of --repeat runs (the machine may be shared: the best run 
 
 import argparse
 import math
+import os
 import platform
 import random
 import sys
@@ -123,15 +124,19 @@ def main(argv=None):
 
     replications = 10 if args.long_days % 10 == 0 else 1
     scenario = scenario_load(HALL, layout="clusters-chain")
-    started = time.perf_counter()
-    result = replicate(scenario, days=args.long_days // replications, replications=replications, seed=args.seed)
-    elapsed = time.perf_counter() - started
-    visitors = sum(run.arrivals for run in result.runs)
-    print(
-        f"\n{args.long_days:,} days of clusters-chain ({replications} replications, {visitors:,} visitors): "
-        f"{elapsed:.1f} s wall time, one process; mean wait {result.mean_wait_minutes.mean:.2f} "
-        f"± {result.mean_wait_minutes.half_width:.2f} min"
-    )
+    cores = os.cpu_count() or 1
+    for workers, label in ((1, "one process"), (cores, f"{cores} worker processes")):
+        started = time.perf_counter()
+        result = replicate(
+            scenario, days=args.long_days // replications, replications=replications, seed=args.seed, workers=workers
+        )
+        elapsed = time.perf_counter() - started
+        visitors = sum(run.arrivals for run in result.runs)
+        print(
+            f"\n{args.long_days:,} days of clusters-chain ({replications} replications, {visitors:,} visitors): "
+            f"{elapsed:.1f} s wall time, {label}; mean wait {result.mean_wait_minutes.mean:.2f} "
+            f"± {result.mean_wait_minutes.half_width:.2f} min"
+        )
 
 
 if __name__ == "__main__":
