@@ -665,3 +665,17 @@ def test_no_input_from_staff_makes_a_case_endpoint_fail(case, staff_and_cases):
         response,
         excluded_checks=[schemathesis.checks.ignored_auth, schemathesis.checks.positive_data_acceptance],
     )
+
+
+def test_it_keeps_the_operation_ids_of_the_case_endpoints_whichever_module_holds_them():
+    from quangangtong.api import api as ninja_api
+
+    ids = {op["operationId"] for path in ninja_api.get_openapi_schema()["paths"].values() for op in path.values()}
+    assert {
+        "quangangtong_cases_api_case_create",
+        "quangangtong_cases_api_case_detail",
+        "quangangtong_cases_api_case_accept",
+        "quangangtong_cases_api_case_step_pass",
+        "quangangtong_cases_api_case_mark_delivered",
+        "quangangtong_cases_api_case_public",
+    } <= ids
