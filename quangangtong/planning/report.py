@@ -3,6 +3,7 @@
 Every figure that comes from replications is an estimate with its 95 % confidence interval, written in JSON as
 ``{"mean": …, "low": …, "high": …}`` (``null`` where it is undefined: nobody served, or one replication only).
 Waits are in minutes from ticket issue to call; shares are fractions in JSON and percentages in the table.
+Windows are keyed "1"… in JSON (the number an officer sits at: the lowest free one), weekdays "mon"….
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 import unicodedata
 
-from quangangtong.planning.scenario import Scenario
+from quangangtong.planning.scenario import WEEKDAY_LABELS, WEEKDAY_NAMES, Scenario
 from quangangtong.planning.simulation import Estimate, ReplicatedResult
 
 __all__ = [
@@ -37,6 +38,9 @@ def worst_item(scenario: Scenario, result: ReplicatedResult):
     return max(candidates, key=lambda pair: pair[1].mean)
 
 
+_UNDEFINED = Estimate(math.nan, math.inf, 0)
+
+
 def result_to_dict(scenario: Scenario, result: ReplicatedResult, *, seed: int, service_factor: float) -> dict:
     """Return one layout's replicated results as a JSON-ready dict."""
     within = result.runs[0].within_minutes
@@ -57,6 +61,7 @@ def result_to_dict(scenario: Scenario, result: ReplicatedResult, *, seed: int, s
         "p90_wait_minutes": estimate_to_dict(result.p90_wait_minutes),
         "share_within": estimate_to_dict(result.share_within, share=True),
         "abandonment_share": estimate_to_dict(result.abandonment_share, share=True),
+        "no_show_share": estimate_to_dict(result.no_show_share, share=True),
         "worst_item": None
         if item is None
         else {"code": item.code, "name": item.name, "mean_wait_minutes": estimate_to_dict(estimate)},
@@ -64,8 +69,26 @@ def result_to_dict(scenario: Scenario, result: ReplicatedResult, *, seed: int, s
             item.code: {"name": item.name, "mean_wait_minutes": estimate_to_dict(result.items[item.code])}
             for item in scenario.items
         },
-        "hours": {start: {"mean_wait_minutes": estimate_to_dict(e)} for start, e in result.hours.items()},
+        "hours": {
+            start: {
+                "mean_wait_minutes": estimate_to_dict(e),
+                "share_within": estimate_to_dict(result.hour_share_within.get(start, _UNDEFINED), share=True),
+            }
+            for start, e in result.hours.items()
+        },
         "officers": {name: {"utilisation": estimate_to_dict(e, share=True)} for name, e in result.utilisation.items()},
+        "window_utilisation": {
+            str(window): estimate_to_dict(e, share=True) for window, e in result.window_utilisation.items()
+        },
+        "weekdays": {
+            day: {
+                "name": WEEKDAY_LABELS[WEEKDAY_NAMES.index(day)],
+                "arrivals_per_day": estimate_to_dict(result.weekday_arrivals[day]),
+                "mean_wait_minutes": estimate_to_dict(e),
+                "share_within": estimate_to_dict(result.weekday_share_within[day], share=True),
+            }
+            for day, e in result.weekday_mean_wait.items()
+        },
     }
 
 
@@ -104,6 +127,7 @@ def result_table(scenario: Scenario, result: ReplicatedResult, *, seed: int, ser
             ["90% 分位等待（分钟）", *_minutes(result.p90_wait_minutes)],
             [f"{_number(within)} 分钟内叫号比例", *_percent(result.share_within)],
             ["弃号比例", *_percent(result.abandonment_share)],
+            ["叫号未到比例", *_percent(result.no_show_share)],
         ],
     )
     item, estimate = worst_item(scenario, result)
@@ -114,9 +138,32 @@ def result_table(scenario: Scenario, result: ReplicatedResult, *, seed: int, ser
         mean, interval = _minutes(estimate)
         lines.append(f"等待最长的事项：{item.name}（{item.code}），平均等待 {mean} 分钟（{interval}）")
     lines += ["", "各时段平均等待（按取号时间）"]
-    lines += _table(["时段", "平均等待（分钟）", "95% 置信区间"], [[h, *_minutes(e)] for h, e in result.hours.items()])
-    lines += ["", "人员利用率（办理时间 ÷ 开门至最后一人办完）"]
+    lines += _table(
+        ["时段", "平均等待（分钟）", "95% 置信区间", f"{_number(within)} 分钟内叫号", "95% 置信区间"],
+        [[h, *_minutes(e), *_percent(result.hour_share_within.get(h, _UNDEFINED))] for h, e in result.hours.items()],
+    )
+    if result.weekday_mean_wait:
+        lines += ["", "各星期（第 k 个模拟日按开放日轮排）"]
+        lines += _table(
+            ["星期", "日均取号", "平均等待（分钟）", "95% 置信区间", f"{_number(within)} 分钟内叫号"],
+            [
+                [
+                    WEEKDAY_LABELS[WEEKDAY_NAMES.index(day)],
+                    _with_interval(_interval(result.weekday_arrivals[day], share=False)),
+                    *_minutes(e),
+                    _with_interval(_percent(result.weekday_share_within[day])),
+                ]
+                for day, e in result.weekday_mean_wait.items()
+            ],
+        )
+    lines += ["", "人员利用率（办理时间 ÷ 本人在岗时间：班次扣除休息，未设班次为开门至最后一人办完）"]
     lines += _table(["人员", "利用率", "95% 置信区间"], [[n, *_percent(e)] for n, e in result.utilisation.items()])
+    if result.window_utilisation:
+        lines += ["", "窗口利用率（办理时间 ÷ 开门至最后一人办完；人员总是坐编号最小的空窗口）"]
+        lines += _table(
+            ["窗口", "利用率", "95% 置信区间"],
+            [[f"{w} 号", *_percent(e)] for w, e in result.window_utilisation.items()],
+        )
     return "\n".join(lines)
 
 
@@ -126,6 +173,7 @@ def comparison_table(
     """Return several layouts side by side, one row each, as a Chinese terminal report."""
     first_scenario, first = next(iter(scenarios.values())), next(iter(results.values()))
     within = first.runs[0].within_minutes
+    no_shows = any(scenarios[name].no_show_share > 0 for name in results)
     rows = []
     for name, result in results.items():
         scenario = scenarios[name]
@@ -140,6 +188,7 @@ def comparison_table(
                 _with_interval(_minutes(result.p90_wait_minutes)),
                 _with_interval(_percent(result.share_within)),
                 _with_interval(_percent(result.abandonment_share)),
+                *([_with_interval(_percent(result.no_show_share))] if no_shows else []),
                 f"{100 * math.fsum(utilisation) / len(utilisation):.1f}%" if utilisation else "—",
                 "—" if item is None else f"{item.name} {estimate.mean:.1f}",
             ]
@@ -158,6 +207,7 @@ def comparison_table(
             "P90 等待",
             f"{_number(within)} 分钟内叫号",
             "弃号",
+            *(["叫号未到"] if no_shows else []),
             "平均利用率",
             "等待最长事项",
         ],

@@ -1,18 +1,36 @@
 """Discrete-event simulation of hall days, routing every call with the live rule (``choose_ticket``).
 
 One day: tickets are issued from opening to closing time as a non-homogeneous Poisson process per item (a constant
-rate within each hour), each joins the FIFO queue of its (category, item, priority) group, and the backlog left at
-closing time is served. An officer who is free and has a free window calls ``choose_ticket`` on the heads of the
-groups, exactly as the live "call next" does (the heads give the same answer as the whole queue, see
-``queue_heads``). Counter time is lognormal (or exponential) with the item's mean and CV, times the officer's speed
-factor for items they are still learning, times ``service_factor``. Optional exponential patience: a ticket not
-called within it is abandoned (过号/弃号) and counts as a service-level failure (queueing.md §1.5).
+rate within each hour, the item's daily volume times its weekday factor), each joins the FIFO queue of its
+(category, item, priority) group, and the backlog left at closing time is served. Simulated day k is the scenario's
+opening weekday ``weekdays[k % len(weekdays)]``, so a run starts on the first opening day of the week. An officer who
+is on duty, free and has a free window calls ``choose_ticket`` on the heads of the groups, exactly as the live
+"call next" does (the heads give the same answer as the whole queue, see ``queue_heads``). Counter time is lognormal
+(or exponential) with the item's mean and CV, times the officer's speed factor for items they are still learning,
+times ``service_factor``. Optional exponential patience: a ticket not called within it is abandoned (弃号) and counts
+as a service-level failure (queueing.md §1.5). A called ticket's holder is absent with probability ``no_show_share``
+(drawn when the ticket is issued, from the arrivals stream): the officer loses ``no_show_minutes`` at the window (not
+scaled by ``service_factor``: calling and waiting is not counter work) and the ticket is a no-show, also a failure.
 
-Which free officer takes a new ticket: the one idle longest (FCFS-ALIS, queueing.md §2.4). When windows are fewer
-than officers, an officer who finishes keeps the window and calls next; officers without a window wait for one.
+Rota: an officer is on duty from their shift's start to its end (the opening hours without a shift), except during
+breaks, on their working weekdays only. When a break or the shift's end comes, an officer who is serving finishes
+that visitor first, then goes; at the shift's start or the break's end they call next. The hall does not send
+visitors home: if an item's skilled officers all have shifts (none works the whole opening day), those whose shift
+ends latest that day stay until the item's last ticket hour is over and then until no ticket of that item is waiting
+(the scenario's validation makes sure such an officer exists and every ticket hour overlaps a skilled shift).
 
-The event loop is a heap of service ends and abandonments merged with the sorted arrivals (queueing.md §5: a custom
-heap engine is several times faster than SimPy). Standard library only; reproducible with a seed.
+Windows are numbered 1..windows; an officer who needs one takes the lowest free number, keeps it while calling one
+visitor after another and gives it back when they find nobody to call or go off duty. Which free officer takes a new
+ticket: the one idle longest (FCFS-ALIS, queueing.md §2.4). When windows are fewer than officers on duty, officers
+without a window wait for one.
+
+Utilisation: an officer's counter time (no-shows included) ÷ their own time on duty (shift minus breaks plus any
+time spent finishing a visitor past it; officers without a shift: opening until the hall's last visitor is done); a
+window's counter time ÷ the hall's working time (opening until the last visitor is done).
+
+The event loop is a heap of service ends, abandonments and rota changes merged with the sorted arrivals
+(queueing.md §5: a custom heap engine is several times faster than SimPy). Standard library only; reproducible with
+a seed.
 """
 
 from __future__ import annotations
@@ -26,9 +44,9 @@ import random
 import statistics
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
-from quangangtong.planning.scenario import EXPONENTIAL, Scenario
+from quangangtong.planning.scenario import EXPONENTIAL, WEEKDAY_NAMES, Scenario
 from quangangtong.queueing.routing import Priority, Proficiency, WaitingTicket, choose_ticket
 
 __all__ = [
@@ -37,12 +55,18 @@ __all__ = [
     "ItemResult",
     "ReplicatedResult",
     "SimulationResult",
+    "WeekdayResult",
     "replicate",
     "replicated_result",
     "simulate",
 ]
 
-_END, _ABANDON = 0, 1
+_END, _ABANDON, _ON, _OFF = 0, 1, 2, 3
+# Tickets are built positionally in the event loop (keywords cost time on every arrival).
+assert [f.name for f in fields(WaitingTicket)] == ["id", "category", "item", "priority", "queued_at"]
+# How an officer goes off duty: at a break or the shift's end (after the current visitor), or, staying at the end of
+# the day for items nobody else serves, once no ticket of those items is waiting.
+_STAYS, _GOES, _GOES_WHEN_DONE = 0, 1, 2
 
 # Two-sided 95 % Student t quantiles t(0.975, df); between rows the lower df is used (a slightly wider interval).
 _T_975 = {
@@ -63,6 +87,7 @@ class ItemResult:
     abandoned: int
     mean_wait_minutes: float
     max_wait_minutes: float
+    no_shows: int = 0
 
 
 @dataclass(frozen=True)
@@ -72,6 +97,18 @@ class HourResult:
     start: str
     arrivals: int
     mean_wait_minutes: float
+    share_within: float = math.nan  # called within the target ÷ arrivals of the hour (nan: no arrivals)
+
+
+@dataclass(frozen=True)
+class WeekdayResult:
+    """Figures for the simulated days that fell on one weekday."""
+
+    days: int
+    arrivals: int
+    served: int
+    mean_wait_minutes: float
+    share_within: float
 
 
 @dataclass(frozen=True)
@@ -86,12 +123,16 @@ class SimulationResult:
     p90_wait_minutes: float
     max_wait_minutes: float
     within_minutes: float
-    share_within: float  # served within ``within_minutes`` ÷ arrivals; abandoners count as failures
+    share_within: float  # served within ``within_minutes`` ÷ arrivals; abandoners and no-shows count as failures
     abandonment_share: float
     items: dict[str, ItemResult]
     hours: tuple[HourResult, ...]
-    utilisation: dict[str, float]  # busy time ÷ the hall's working time (opening to the last service end)
+    utilisation: dict[str, float]  # counter time ÷ the officer's own time on duty (nan: never on duty)
     served_by: dict[str, dict[str, int]]  # officer → item code → tickets served
+    no_shows: int = 0
+    no_show_share: float = 0.0  # called tickets whose holder was absent ÷ arrivals
+    window_utilisation: dict[int, float] = field(default_factory=dict)  # window 1..n → counter time ÷ working time
+    weekdays: dict[str, WeekdayResult] = field(default_factory=dict)  # "mon"… in the scenario's order
 
 
 @dataclass(frozen=True)
@@ -114,6 +155,9 @@ class Estimate:
         return self.low <= value <= self.high
 
 
+_NO_ESTIMATE = Estimate(math.nan, math.inf, 0)
+
+
 @dataclass(frozen=True)
 class ReplicatedResult:
     """Means over independent replications, each a run of ``days`` days, with 95 % confidence intervals."""
@@ -128,6 +172,12 @@ class ReplicatedResult:
     hours: dict[str, Estimate]  # mean wait per opening hour
     utilisation: dict[str, Estimate]
     runs: tuple[SimulationResult, ...]
+    no_show_share: Estimate = _NO_ESTIMATE
+    window_utilisation: dict[int, Estimate] = field(default_factory=dict)  # window number 1..n
+    hour_share_within: dict[str, Estimate] = field(default_factory=dict)  # per opening hour, by issue time
+    weekday_mean_wait: dict[str, Estimate] = field(default_factory=dict)  # "mon"… → mean wait on that weekday
+    weekday_arrivals: dict[str, Estimate] = field(default_factory=dict)  # arrivals per day on that weekday
+    weekday_share_within: dict[str, Estimate] = field(default_factory=dict)
 
 
 def simulate(
@@ -194,17 +244,28 @@ def replicate(
 
 def replicated_result(runs: tuple[SimulationResult, ...]) -> ReplicatedResult:
     """Return the means and 95 % confidence intervals over independent runs of the same scenario."""
+    first = runs[0]
     return ReplicatedResult(
         replications=len(runs),
-        days=runs[0].days,
+        days=first.days,
         mean_wait_minutes=_estimate(r.mean_wait_minutes for r in runs),
         p90_wait_minutes=_estimate(r.p90_wait_minutes for r in runs),
         share_within=_estimate(r.share_within for r in runs),
         abandonment_share=_estimate(r.abandonment_share for r in runs),
-        items={code: _estimate(r.items[code].mean_wait_minutes for r in runs) for code in runs[0].items},
-        hours={h.start: _estimate(r.hours[i].mean_wait_minutes for r in runs) for i, h in enumerate(runs[0].hours)},
-        utilisation={name: _estimate(r.utilisation[name] for r in runs) for name in runs[0].utilisation},
+        items={code: _estimate(r.items[code].mean_wait_minutes for r in runs) for code in first.items},
+        hours={h.start: _estimate(r.hours[i].mean_wait_minutes for r in runs) for i, h in enumerate(first.hours)},
+        utilisation={name: _estimate(r.utilisation[name] for r in runs) for name in first.utilisation},
         runs=runs,
+        no_show_share=_estimate(r.no_show_share for r in runs),
+        window_utilisation={w: _estimate(r.window_utilisation[w] for r in runs) for w in first.window_utilisation},
+        hour_share_within={
+            h.start: _estimate(r.hours[i].share_within for r in runs) for i, h in enumerate(first.hours)
+        },
+        weekday_mean_wait={d: _estimate(r.weekdays[d].mean_wait_minutes for r in runs) for d in first.weekdays},
+        weekday_arrivals={
+            d: _estimate(_mean(r.weekdays[d].arrivals, r.weekdays[d].days) for r in runs) for d in first.weekdays
+        },
+        weekday_share_within={d: _estimate(r.weekdays[d].share_within for r in runs) for d in first.weekdays},
     )
 
 
@@ -234,10 +295,21 @@ def _mean(total: float, count: int) -> float:
 class _Run:
     """State of one simulation run across its days."""
 
-    def __init__(self, scenario: Scenario, rng: random.Random, service_rng: random.Random, service_factor: float):
+    def __init__(
+        self,
+        scenario: Scenario,
+        rng: random.Random,
+        service_rng: random.Random,
+        service_factor: float,
+        *,
+        trace: list | None = None,
+    ):
         self.scenario, self.rng, self.service_rng = scenario, rng, service_rng
+        # If given, every call is appended as (officer, window, start s, end s, ticket id, no-show); for tests.
+        self.trace = trace
         items = scenario.items
         self.item_index = {item.code: i for i, item in enumerate(items)}
+        self.item_keys = [(item.category, item.code) for item in items]
         self.window_categories = scenario.categories
         self.skills = [scenario.officer_skills(o) for o in scenario.officers]
         self.service = []  # per item: (exponential?, mean or mu, sigma), in seconds, service_factor applied
@@ -261,30 +333,92 @@ class _Run:
                 )
             self.speed.append(factors)
         self.patience_s = None if scenario.mean_patience_minutes is None else 60.0 * scenario.mean_patience_minutes
+        self.no_show_s = 60.0 * scenario.no_show_minutes
+        # Per opening weekday: arrival rates per item and hour (per second), and the day's rota.
+        self.rates = {
+            weekday: [
+                [
+                    item.daily_volume * scenario.volume_factor(item, weekday) * share / 3600.0
+                    for share in item.hourly_profile
+                ]
+                for item in items
+            ]
+            for weekday in scenario.weekdays
+        }
+        self.rotas = {weekday: self._rota(weekday) for weekday in scenario.weekdays}
         n_items, n_hours, n_officers = len(items), scenario.day.hours, len(scenario.officers)
         self.waits: list[float] = []
         self.item_arrivals, self.item_abandoned = [0] * n_items, [0] * n_items
         self.item_wait_sum, self.item_served, self.item_wait_max = [0.0] * n_items, [0] * n_items, [0.0] * n_items
+        self.item_no_shows = [0] * n_items
         self.hour_arrivals, self.hour_wait_sum, self.hour_served = [0] * n_hours, [0.0] * n_hours, [0] * n_hours
+        self.hour_within = [0] * n_hours
         self.busy = [0.0] * n_officers
+        self.on_duty = [0.0] * n_officers
+        self.window_busy = [0.0] * scenario.windows
         self.served_by = [[0] * n_items for _ in range(n_officers)]
         self.working_time = 0.0
+        self.weekday_days = dict.fromkeys(scenario.weekdays, 0)
+        self.weekday_arrivals = dict.fromkeys(scenario.weekdays, 0)
+        self.weekday_served = dict.fromkeys(scenario.weekdays, 0)
+        self.weekday_wait_sum = dict.fromkeys(scenario.weekdays, 0.0)
+        self.weekday_within = dict.fromkeys(scenario.weekdays, 0)
+        self.day_count = 0
+        self.within_minutes = 15.0
         self.next_id = 0
 
-    def arrivals(self) -> list[tuple[float, int, int]]:
+    def _rota(self, weekday: int):
+        """Return (officers on duty at opening, rota events, items each officer stays for) for a weekday.
+
+        Events are (second, kind, officer, how they go off); an officer goes off a break or shift end with _GOES,
+        or with _GOES_WHEN_DONE at the end of a shift they must extend (the last skilled shift for some item).
+        """
+        scenario, day = self.scenario, self.scenario.day
+        working = [o for o, officer in enumerate(scenario.officers) if officer.works_on(weekday)]
+        stays_for: dict[int, set[int]] = {o: set() for o in working}
+        shift_ends = {o: scenario.officers[o].shift[1] for o in working if scenario.officers[o].shift}
+        leaves = dict(shift_ends)
+        for index, item in enumerate(scenario.items):
+            if item.daily_volume * scenario.volume_factor(item, weekday) <= 0:
+                continue
+            skilled = [o for o in working if self.speed[o][index] is not None]
+            last_hour = max((h for h, share in enumerate(item.hourly_profile) if share > 0), default=None)
+            if not skilled or last_hour is None or any(scenario.officers[o].shift is None for o in skilled):
+                continue  # officers without a shift stay until the backlog is served
+            latest = max(shift_ends[o] for o in skilled)
+            tickets_until = day.open_minute + 60 * (last_hour + 1)
+            for o in skilled:
+                if shift_ends[o] == latest:
+                    stays_for[o].add(index)
+                    leaves[o] = max(leaves[o], tickets_until)
+        on_at_opening, events = [], []
+        for o in working:
+            officer = scenario.officers[o]
+            if officer.shift is None:
+                on_at_opening.append(o)
+            else:
+                events.append((60.0 * officer.shift[0], _ON, o, _STAYS))
+                how = _GOES_WHEN_DONE if stays_for[o] else _GOES
+                events.append((60.0 * leaves[o], _OFF, o, how))
+            for start, end in officer.breaks:
+                events.append((60.0 * start, _OFF, o, _GOES))
+                events.append((60.0 * end, _ON, o, _STAYS))
+        events.sort()
+        return on_at_opening, events, {o: frozenset(items) for o, items in stays_for.items() if items}
+
+    def arrivals(self, rates) -> list[tuple[float, int, int]]:
         """Draw one day's (time, ticket id, item index) arrivals, sorted by time."""
-        rng, day = self.rng, self.scenario.day
+        uniform, log, day = self.rng.random, math.log, self.scenario.day
         opening = 60.0 * day.open_minute
         arrivals = []
-        for index, item in enumerate(self.scenario.items):
-            for hour, share in enumerate(item.hourly_profile):
-                rate = item.daily_volume * share / 3600.0
+        for index, hourly_rates in enumerate(rates):
+            for hour, rate in enumerate(hourly_rates):
                 if rate <= 0:
                     continue
                 # Piecewise-constant rate: restart the exponential clock at each hour (memorylessness).
                 t, end = opening + 3600.0 * hour, opening + 3600.0 * (hour + 1)
                 while True:
-                    t += rng.expovariate(rate)
+                    t -= log(1.0 - uniform()) / rate  # rng.expovariate(rate), inlined: a call per visitor
                     if t >= end:
                         break
                     arrivals.append((t, index))
@@ -294,6 +428,7 @@ class _Run:
         return [(t, first + k, index) for k, (t, index) in enumerate(arrivals)]
 
     def days(self, days: int, within_minutes: float) -> SimulationResult:
+        self.within_minutes = within_minutes
         for _ in range(days):
             self.day()
         return self.result(days, within_minutes)
@@ -303,34 +438,58 @@ class _Run:
         scenario, rng, service_rng = self.scenario, self.rng, self.service_rng
         choose = choose_ticket  # looked up per run so a test can wrap the live rule
         policy, categories, skills, speed = scenario.routing, self.window_categories, self.skills, self.speed
-        items, service, patience_s = scenario.items, self.service, self.patience_s
-        priority_share = scenario.priority_share
+        service, patience_s, item_keys = self.service, self.patience_s, self.item_keys
+        priority_share, no_show_share, no_show_s = scenario.priority_share, scenario.no_show_share, self.no_show_s
+        busy, window_busy, trace, item_index = self.busy, self.window_busy, self.trace, self.item_index
+        # Bound once: the counters below are updated on every call.
+        record_wait, served_by, item_no_shows = self.waits.append, self.served_by, self.item_no_shows
+        item_served, item_wait_sum, item_wait_max = self.item_served, self.item_wait_sum, self.item_wait_max
+        hour_served, hour_wait_sum, hour_within = self.hour_served, self.hour_wait_sum, self.hour_within
+        item_arrivals, hour_arrivals = self.item_arrivals, self.hour_arrivals
+        within = self.within_minutes
+        normal, exp = service_rng.normalvariate, math.exp
         opening = 60.0 * scenario.day.open_minute
-        arrivals = self.arrivals()
+        weekday = scenario.weekdays[self.day_count % len(scenario.weekdays)]
+        self.day_count += 1
+        on_at_opening, rota, stays_for = self.rotas[weekday]
+        arrivals = self.arrivals(self.rates[weekday])
+        before = sum(hour_served), sum(hour_wait_sum), sum(hour_within)
 
         heap: list[tuple[float, int, int, int, object]] = []
         sequence = 0
-        free_windows = scenario.windows
-        idle = list(range(len(scenario.officers)))  # longest idle first
+        for event in rota:
+            heap.append((event[0], sequence, *event[1:]))
+            sequence += 1  # the rota is sorted by time, so the list is already a heap
+        free = list(range(scenario.windows))  # free window numbers, a heap: an officer takes the lowest
+        n_officers = len(scenario.officers)
+        window_of = [0] * n_officers
+        on, on_since, leaving = [False] * n_officers, [opening] * n_officers, [_STAYS] * n_officers
+        for officer in on_at_opening:
+            on[officer] = True
+        idle = list(on_at_opening)  # longest idle first
         groups: dict[tuple, deque] = {}
         gone: set[int] = set()  # tickets called or abandoned (a deque may still hold an abandoned one)
         item_of: dict[int, int] = {}
+        absent: set[int] = set()  # tickets whose holder will not come when called
         last_event = opening
 
         def heads():
-            result, empty = [], []
+            result, empty = [], None
             for key, queue in groups.items():
                 while queue and queue[0].id in gone:
                     queue.popleft()
                 if queue:
                     result.append(queue[0])
+                elif empty is None:
+                    empty = [key]
                 else:
                     empty.append(key)
-            for key in empty:
-                del groups[key]
+            if empty is not None:
+                for key in empty:
+                    del groups[key]
             return result
 
-        def try_call(officer: int, now: float) -> bool:
+        def try_call(officer: int, now: float, window: int) -> bool:
             nonlocal sequence
             waiting = heads()
             if not waiting:
@@ -341,82 +500,147 @@ class _Run:
             if ticket is None:
                 return False
             groups[(ticket.category, ticket.item, ticket.priority)].popleft()
-            gone.add(ticket.id)
-            index = item_of.pop(ticket.id)
+            ticket_id = ticket.id
+            gone.add(ticket_id)
+            index = item_of.pop(ticket_id)
             factor = speed[officer][index]
             if factor is None:  # the live rule must never hand out an item the officer is not certified for
                 raise AssertionError(f"routing gave {ticket.item} to uncertified officer {officer}")
-            exponential, a, b = service[index]
-            duration = (service_rng.expovariate(1.0 / a) if exponential else service_rng.lognormvariate(a, b)) * factor
+            if absent and ticket_id in absent:
+                no_show = True
+                duration = no_show_s
+                item_no_shows[index] += 1
+            else:
+                no_show = False
+                exponential, a, b = service[index]
+                duration = (
+                    service_rng.expovariate(1.0 / a) if exponential else exp(normal(a, b))  # lognormvariate
+                ) * factor
+                served_by[officer][index] += 1
+                wait = (now - ticket.queued_at) / 60.0
+                record_wait(wait)
+                item_served[index] += 1
+                item_wait_sum[index] += wait
+                if wait > item_wait_max[index]:
+                    item_wait_max[index] = wait
+                hour = int((ticket.queued_at - opening) // 3600)
+                hour_served[hour] += 1
+                hour_wait_sum[hour] += wait
+                if wait <= within:
+                    hour_within[hour] += 1
             heapq.heappush(heap, (now + duration, sequence, _END, officer, None))
             sequence += 1
-            self.busy[officer] += duration
-            self.served_by[officer][index] += 1
-            wait = (now - ticket.queued_at) / 60.0
-            self.waits.append(wait)
-            self.item_served[index] += 1
-            self.item_wait_sum[index] += wait
-            if wait > self.item_wait_max[index]:
-                self.item_wait_max[index] = wait
-            hour = int((ticket.queued_at - opening) // 3600)
-            self.hour_served[hour] += 1
-            self.hour_wait_sum[hour] += wait
+            busy[officer] += duration
+            window_busy[window] += duration
+            if trace is not None:
+                trace.append((officer, window, now, now + duration, ticket_id, no_show))
             return True
+
+        def go_off(officer: int, now: float) -> None:
+            on[officer], leaving[officer] = False, _STAYS
+            self.on_duty[officer] += now - on_since[officer]
+
+        def is_needed(officer: int) -> bool:
+            """Return whether a ticket of an item the officer stays for is still waiting."""
+            own = stays_for[officer]
+            return any(item_index[ticket.item] in own for ticket in heads())
+
+        def call_idle(now: float) -> None:
+            """Let officers waiting for a window take the free ones, longest idle first."""
+            for waiting_officer in list(idle):
+                if not free:
+                    break
+                if try_call(waiting_officer, now, free[0]):
+                    window_of[waiting_officer] = heapq.heappop(free)
+                    idle.remove(waiting_officer)
+                elif leaving[waiting_officer] == _GOES_WHEN_DONE:
+                    idle.remove(waiting_officer)
+                    go_off(waiting_officer, now)
 
         position, n_arrivals = 0, len(arrivals)
         while position < n_arrivals or heap:
             if heap and (position >= n_arrivals or heap[0][0] <= arrivals[position][0]):
-                now, _, kind, subject, ticket = heapq.heappop(heap)
-                if kind == _ABANDON:
+                now, _, kind, officer, ticket = heapq.heappop(heap)
+                if kind == _END:
+                    last_event = now
+                    window, window_was_binding = window_of[officer], not free and len(idle) > 0
+                    how = leaving[officer]
+                    if how == _STAYS:
+                        if try_call(officer, now, window):  # keeps the window
+                            continue
+                    elif how == _GOES_WHEN_DONE and is_needed(officer) and try_call(officer, now, window):
+                        continue
+                    heapq.heappush(free, window)
+                    if how == _STAYS:
+                        idle.append(officer)
+                    else:
+                        go_off(officer, now)
+                    if window_was_binding:
+                        call_idle(now)
+                elif kind == _ABANDON:
                     if ticket.id not in gone:
                         gone.add(ticket.id)
                         self.item_abandoned[item_of.pop(ticket.id)] += 1
-                    continue
-                last_event = now
-                officer, window_was_binding = subject, free_windows == 0 and len(idle) > 0
-                free_windows += 1
-                if try_call(officer, now):
-                    free_windows -= 1
-                    continue
-                idle.append(officer)
-                if window_was_binding:
-                    for waiting_officer in list(idle):
-                        if free_windows == 0:
-                            break
-                        if try_call(waiting_officer, now):
-                            idle.remove(waiting_officer)
-                            free_windows -= 1
+                elif kind == _ON:
+                    if on[officer]:  # still finishing the visitor they had when the break began
+                        leaving[officer] = _STAYS
+                        continue
+                    on[officer], on_since[officer] = True, now
+                    if free and try_call(officer, now, free[0]):
+                        window_of[officer] = heapq.heappop(free)
+                    else:
+                        idle.append(officer)
+                elif on[officer]:  # _OFF; ``ticket`` holds how the officer goes
+                    if officer not in idle:
+                        leaving[officer] = ticket  # serving: goes after this visitor
+                    elif ticket == _GOES or free or not is_needed(officer):
+                        idle.remove(officer)  # with a window free, an idle officer has nobody to call
+                        go_off(officer, now)
+                    else:
+                        leaving[officer] = ticket  # needed, but waiting for a window
                 continue
 
             now, ticket_id, index = arrivals[position]
             position += 1
-            item = items[index]
+            category, code = item_keys[index]
             priority = Priority.GREEN if priority_share and rng.random() < priority_share else Priority.NORMAL
-            ticket = WaitingTicket(
-                id=ticket_id, category=item.category, item=item.code, priority=priority, queued_at=now
-            )
-            groups.setdefault((item.category, item.code, priority), deque()).append(ticket)
+            ticket = WaitingTicket(ticket_id, category, code, priority, now)
+            group = groups.get((category, code, priority))
+            if group is None:
+                group = groups[(category, code, priority)] = deque()
+            group.append(ticket)
             item_of[ticket_id] = index
-            self.item_arrivals[index] += 1
-            self.hour_arrivals[int((now - opening) // 3600)] += 1
+            item_arrivals[index] += 1
+            hour_arrivals[int((now - opening) // 3600)] += 1
             if patience_s is not None:
                 heapq.heappush(heap, (now + rng.expovariate(1.0 / patience_s), sequence, _ABANDON, 0, ticket))
                 sequence += 1
-            if free_windows == 0:
+            if no_show_share and rng.random() < no_show_share:
+                absent.add(ticket_id)
+            if not free:
                 continue
             # Every idle officer could serve nothing before this arrival, so only those certified for it can now.
             for officer in idle:
-                if speed[officer][index] is not None and try_call(officer, now):
+                if speed[officer][index] is not None and try_call(officer, now, free[0]):
+                    window_of[officer] = heapq.heappop(free)
                     idle.remove(officer)
-                    free_windows -= 1
                     break
-        self.working_time += max(last_event, 60.0 * scenario.day.close_minute) - opening
+        end = max(last_event, 60.0 * scenario.day.close_minute)
+        self.working_time += end - opening
+        for officer in range(n_officers):
+            if on[officer]:  # officers without a shift (and any still waiting for a window) stay until the end
+                self.on_duty[officer] += max(end, on_since[officer]) - on_since[officer]
+        self.weekday_days[weekday] += 1
+        self.weekday_arrivals[weekday] += n_arrivals
+        self.weekday_served[weekday] += sum(hour_served) - before[0]
+        self.weekday_wait_sum[weekday] += sum(hour_wait_sum) - before[1]
+        self.weekday_within[weekday] += sum(hour_within) - before[2]
 
     def result(self, days: int, within_minutes: float) -> SimulationResult:
         scenario = self.scenario
         waits = sorted(self.waits)
         arrivals, served = sum(self.item_arrivals), len(waits)
-        abandoned = sum(self.item_abandoned)
+        abandoned, no_shows = sum(self.item_abandoned), sum(self.item_no_shows)
         p90 = statistics.quantiles(waits, n=10, method="inclusive")[-1] if served >= 2 else math.nan
         within = sum(1 for w in waits if w <= within_minutes)
         return SimulationResult(
@@ -437,6 +661,7 @@ class _Run:
                     abandoned=self.item_abandoned[i],
                     mean_wait_minutes=_mean(self.item_wait_sum[i], self.item_served[i]),
                     max_wait_minutes=self.item_wait_max[i] if self.item_served[i] else math.nan,
+                    no_shows=self.item_no_shows[i],
                 )
                 for i, item in enumerate(scenario.items)
             },
@@ -445,12 +670,28 @@ class _Run:
                     start=scenario.day.hour_label(h),
                     arrivals=self.hour_arrivals[h],
                     mean_wait_minutes=_mean(self.hour_wait_sum[h], self.hour_served[h]),
+                    share_within=_mean(self.hour_within[h], self.hour_arrivals[h]),
                 )
                 for h in range(scenario.day.hours)
             ),
-            utilisation={officer.name: self.busy[o] / self.working_time for o, officer in enumerate(scenario.officers)},
+            utilisation={
+                officer.name: _mean(self.busy[o], self.on_duty[o]) for o, officer in enumerate(scenario.officers)
+            },
             served_by={
                 officer.name: {item.code: n for item, n in zip(scenario.items, self.served_by[o], strict=True) if n}
                 for o, officer in enumerate(scenario.officers)
+            },
+            no_shows=no_shows,
+            no_show_share=_mean(no_shows, arrivals),
+            window_utilisation={w + 1: busy / self.working_time for w, busy in enumerate(self.window_busy)},
+            weekdays={
+                WEEKDAY_NAMES[d]: WeekdayResult(
+                    days=self.weekday_days[d],
+                    arrivals=self.weekday_arrivals[d],
+                    served=self.weekday_served[d],
+                    mean_wait_minutes=_mean(self.weekday_wait_sum[d], self.weekday_served[d]),
+                    share_within=_mean(self.weekday_within[d], self.weekday_arrivals[d]),
+                )
+                for d in scenario.weekdays
             },
         )
