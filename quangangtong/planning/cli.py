@@ -1,4 +1,4 @@
-"""`qgt plan run` and `qgt plan compare`: simulate a scenario's layouts and print a table or JSON.
+"""`qgt plan run`, `compare`, `staff` and `cross-train`: simulate a scenario's layouts and print a table or JSON.
 
 Called by ``quangangtong.cli`` with the arguments after ``plan``; needs no Django settings. A scenario that cannot
 be simulated (bad file, unknown layout) is reported on stderr with the file, the key and the reason, exit code 2.
@@ -11,9 +11,11 @@ import json
 import sys
 from collections.abc import Callable
 
+from quangangtong.planning.crosstraining import plan_cross_train
 from quangangtong.planning.report import comparison_table, comparison_to_dict, result_table, result_to_dict
 from quangangtong.planning.scenario import ScenarioError, scenario_load, scenario_load_all, scenario_path
 from quangangtong.planning.simulation import replicate
+from quangangtong.planning.staffing import plan_staff
 
 __all__ = ["main", "plan_compare", "plan_run"]
 
@@ -113,8 +115,14 @@ def main(argv=None) -> int:
     try:
         if args.command == "run":
             table, data = plan_run(layout=args.layout, **options)
-        else:
+        elif args.command == "compare":
             table, data = plan_compare(layouts=args.layouts, **options)
+        elif args.command == "staff":
+            options["target_share"] = args.target
+            options["max_mean_wait_minutes"] = args.max_mean_wait
+            table, data = plan_staff(layout=args.layout, **options)
+        else:
+            table, data = plan_cross_train(layout=args.layout, k=args.k, **options)
     except ScenarioError as error:
         print(f"qgt plan: {error}", file=sys.stderr)
         return EXIT_BAD_SCENARIO
@@ -145,6 +153,16 @@ def _positive_float(text: str) -> float:
     return value
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"应为大于 0、小于 1 的比例，如 0.8，收到 {text!r}")
+    return value
+
+
 def _layout_list(text: str) -> list[str]:
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
@@ -156,10 +174,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="qgt plan", description="产能规划：模拟大厅的排队等待")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def common(command):
+    def common(command, *, days=20, replications=10):
         command.add_argument("scenario", metavar="SCENARIO", help="场景名称（如 benchmark-hall）或 YAML 文件路径")
-        command.add_argument("--days", type=_positive_int, default=20, help="每次重复模拟的天数（默认 20）")
-        command.add_argument("--replications", type=_positive_int, default=10, help="独立重复次数（默认 10）")
+        command.add_argument("--days", type=_positive_int, default=days, help=f"每次重复模拟的天数（默认 {days}）")
+        command.add_argument(
+            "--replications", type=_positive_int, default=replications, help=f"独立重复次数（默认 {replications}）"
+        )
         command.add_argument("--seed", type=int, default=1, help="随机种子（默认 1），相同种子结果相同")
         command.add_argument(
             "--service-factor", type=_positive_float, default=1.0, help="办理时长系数，如 0.5 表示时长减半"
@@ -177,4 +197,19 @@ def _parser() -> argparse.ArgumentParser:
     compare = commands.add_parser("compare", help="同一次运行中并排比较多个布局（相同随机种子）")
     common(compare)
     compare.add_argument("--layouts", type=_layout_list, help="逗号分隔的布局名称（默认为文件中全部布局）")
+
+    staff = commands.add_parser("staff", help="每个工作日各时段最少需要多少人在岗才达标，覆盖它的排班表，并用模拟检验")
+    common(staff, days=10, replications=6)
+    staff.add_argument("--layout", help="布局名称（默认为场景文件的 default_layout），取其技能与窗口数")
+    staff.add_argument("--target", type=_share, default=0.8, help="服务水平目标：时限内被叫号的比例（默认 0.8）")
+    staff.add_argument(
+        "--max-mean-wait", type=_positive_float, default=None, metavar="M", help="另加的平均等待上限（分钟）"
+    )
+
+    cross_train = commands.add_parser(
+        "cross-train", help="在现有技能矩阵上，哪 k 项新认证（某人学某类事项）最能缩短等待；链式结构提醒"
+    )
+    common(cross_train, days=5, replications=4)
+    cross_train.add_argument("--layout", help="布局名称（默认为场景文件的 default_layout）")
+    cross_train.add_argument("--k", type=_positive_int, default=3, help="推荐几项新认证（默认 3）")
     return parser

@@ -208,3 +208,79 @@ def test_it_exits_2_through_qgt_plan_for_a_bad_file(tmp_path):
     assert done.returncode == 2
     assert "items[0].service_cv" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+STAFF_QUICK = ["--days", "1", "--replications", "2", "--workers", "1"]
+
+
+def test_it_prints_the_staffing_table_with_requirements_rota_and_check(capsys):
+    status, out, _ = plan(capsys, "staff", "benchmark-hall", *STAFF_QUICK)
+    assert status == 0
+    for label in ["人员需求与排班", "15 分钟内叫号 ≥ 80%", "各时段需在岗人数", "排班表", "全天班1", "周五", "在册"]:
+        assert label in out
+
+
+def test_it_passes_the_staffing_target_through_to_the_json(capsys):
+    data = plan_json(
+        capsys, "staff", "benchmark-hall", "--target", "0.9", "--within", "10", "--max-mean-wait", "3", *STAFF_QUICK
+    )
+    assert data["target"] == {"share": 0.9, "within_minutes": 10.0, "max_mean_wait_minutes": 3.0}
+    assert data["check"]["within_minutes"] == 10.0
+    lenient = plan_json(capsys, "staff", "benchmark-hall", "--target", "0.5", "--within", "30", *STAFF_QUICK)
+    strict_peak = max(h["officers"] for h in data["requirements"][0]["hours"])
+    lenient_peak = max(h["officers"] for h in lenient["requirements"][0]["hours"])
+    assert strict_peak > lenient_peak
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--target", "1.2"), ("--target", "abc"), ("--max-mean-wait", "0"), ("--days", "0")]
+)
+def test_it_refuses_a_bad_staffing_option_in_chinese(capsys, option, value):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["staff", "benchmark-hall", option, value])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert option in err
+    assert "应为" in err
+
+
+def test_it_prints_the_cross_training_table_with_steps_and_warning(capsys):
+    status, out, _ = plan(
+        capsys, "cross-train", "benchmark-hall", "--layout", "clusters-dedicated", "--k", "1", *STAFF_QUICK
+    )
+    assert status == 0
+    for label in ["交叉培训建议", "技能结构：完全分设", "现状平均等待", "新学类别", "比上一步减少", "注意："]:
+        assert label in out
+
+
+def test_it_prints_cross_training_json_with_the_structure(capsys):
+    data = plan_json(capsys, "cross-train", "benchmark-hall", "--layout", "clusters-chain", "--k", "1", *STAFF_QUICK)
+    assert (data["layout"], data["structure"], data["warnings"]) == ("clusters-chain", "closed-chain", [])
+    assert len(data["steps"]) <= 1
+    assert_estimate(data["baseline"]["mean_wait_minutes"])
+
+
+def test_it_refuses_k_zero_in_chinese(capsys):
+    with pytest.raises(SystemExit) as caught:
+        cli.main(["cross-train", "benchmark-hall", "--k", "0"])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert "--k" in err
+    assert "应为不小于 1 的整数" in err
+
+
+@pytest.mark.parametrize("command", ["staff", "cross-train"])
+def test_it_exits_2_naming_the_key_of_a_bad_scenario_when_planning(tmp_path, capsys, command):
+    data = copy.deepcopy(TWIN)
+    data["items"][0]["mean_service_minutes"] = 0
+    status, out, err = plan(capsys, command, str(write(tmp_path, data)), *STAFF_QUICK)
+    assert (status, out) == (2, "")
+    assert "items[0].mean_service_minutes" in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["staff", "cross-train"])
+def test_it_exits_2_listing_the_layouts_when_the_planned_layout_is_unknown(capsys, command):
+    status, _, err = plan(capsys, command, "benchmark-hall", "--layout", "islands", *STAFF_QUICK)
+    assert status == 2
+    assert all(name in err for name in LAYOUTS)
