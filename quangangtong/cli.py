@@ -1,6 +1,7 @@
 """The `qgt` command: run the demo hall, serve in production, and Django's management commands."""
 
 import argparse
+import datetime
 import os
 import secrets
 import sys
@@ -119,12 +120,68 @@ def cmd_manage(args):
 
 
 def cmd_plan(args):
-    # The planner is pure Python: no Django setup, so it runs without settings or a database.
+    if args.rest[:1] == ["calibrate"]:
+        return cmd_plan_calibrate(args.rest[1:])
+    # The rest of the planner is pure Python: no Django setup, so it runs without settings or a database.
     from quangangtong.planning.cli import main as plan_main
 
     status = plan_main(args.rest)
     if status:
         raise SystemExit(status)
+
+
+def _plan_calibrate_fail(option, reason):
+    print(f"qgt plan calibrate：{option}：{reason}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def cmd_plan_calibrate(rest):
+    """`qgt plan calibrate`: the one planner command that reads the database (the site's ticket timeline)."""
+    parser = argparse.ArgumentParser(
+        prog="qgt plan calibrate",
+        description="按站点的取号记录（到达、办理时长、过号）生成可编辑的产能规划场景文件",
+    )
+    parser.add_argument("--site", help="站点编码，如 qjq-hall（必填）")
+    parser.add_argument("--weeks", default="8", help="统计截止日期前的周数（默认 8）")
+    parser.add_argument("--until", help="统计截止日期 YYYY-MM-DD（含当天；默认昨天）")
+    parser.add_argument("--output", help="写入的场景文件（默认输出到屏幕）")
+    args = parser.parse_args(rest)
+    if not args.site:
+        _plan_calibrate_fail("--site", "请填写站点编码，如 --site qjq-hall")
+    try:
+        weeks = int(args.weeks)
+    except ValueError:
+        _plan_calibrate_fail("--weeks", f"应为不小于 1 的整数，收到 {args.weeks!r}")
+    until = None
+    if args.until is not None:
+        try:
+            until = datetime.date.fromisoformat(args.until)
+        except ValueError:
+            _plan_calibrate_fail("--until", f"应为 YYYY-MM-DD 格式的日期，如 2026-03-31，收到 {args.until!r}")
+    output = Path(args.output) if args.output else None
+    if output is not None and not output.parent.is_dir():
+        _plan_calibrate_fail("--output", f"目录 {output.parent} 不存在，请先建立或换一个路径")
+    _data_dir()
+    _setup()
+    from django.db import DatabaseError
+
+    from quangangtong.queueing.calibration import CalibrationError, calibration_run, calibration_yaml
+
+    try:
+        text = calibration_yaml(calibration_run(site=args.site, weeks=weeks, until=until))
+    except CalibrationError as error:
+        _plan_calibrate_fail(f"--{error.field}", error.reason)
+    except DatabaseError as error:
+        print(f"qgt plan calibrate：无法读取数据库（是否已执行 qgt manage migrate？）：{error}", file=sys.stderr)
+        raise SystemExit(1) from error
+    if output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        _plan_calibrate_fail("--output", f"无法写入 {output}：{error.strerror or error}")
+    print(f"已写入 {output}", file=sys.stderr)
 
 
 def main(argv=None):
@@ -164,7 +221,10 @@ def main(argv=None):
     manage.set_defaults(func=cmd_manage)
 
     plan = commands.add_parser(
-        "plan", help="产能规划（无需数据库）：qgt plan run|compare benchmark-hall，详见 qgt plan --help", add_help=False
+        "plan",
+        help="产能规划：qgt plan run|compare benchmark-hall（无需数据库），qgt plan calibrate --site 站点编码"
+        "（按取号记录校准），详见 qgt plan --help",
+        add_help=False,
     )
     plan.add_argument("rest", nargs=argparse.REMAINDER)
     plan.set_defaults(func=cmd_plan)

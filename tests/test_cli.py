@@ -137,3 +137,69 @@ def test_a_bad_database_url_fails_loudly(tmp_path):
     )
     assert result.returncode != 0
     assert "QGT_DATABASE_URL" in result.stderr
+
+
+# --- qgt plan calibrate: reads the database, unlike the rest of qgt plan --------------------------------------
+
+
+def _calibrate(capsys, *args):
+    from quangangtong.cli import main
+
+    try:
+        main(["plan", "calibrate", *args])
+        code = 0
+    except SystemExit as exited:
+        code = exited.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_plan_calibrate_writes_a_scenario_file_the_planner_loads(db, tmp_path, capsys):
+    from quangangtong.planning.scenario import scenario_load
+    from tests.queueing.test_calibration import UNTIL, build_hall
+
+    build_hall()
+    output = tmp_path / "hall.yaml"
+    code, out, err = _calibrate(
+        capsys, "--site", "test-hall", "--weeks", "2", "--until", f"{UNTIL:%Y-%m-%d}", "--output", str(output)
+    )
+    assert code == 0, err
+    assert out == ""
+    assert str(output) in err
+    assert scenario_load(output).layout == "calibrated"
+    assert "取号 241 张" in output.read_text(encoding="utf-8")
+
+
+def test_plan_calibrate_prints_to_stdout_without_output(db, capsys):
+    from tests.queueing.test_calibration import UNTIL, build_hall
+
+    build_hall()
+    code, out, _ = _calibrate(capsys, "--site", "test-hall", "--weeks", "2", "--until", f"{UNTIL:%Y-%m-%d}")
+    assert code == 0
+    assert out.startswith("# 测试大厅（test-hall）")
+    assert "\nlayouts:\n  calibrated:\n" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "reason"),
+    [
+        (["--weeks", "2"], "--site", "请填写站点编码"),
+        (["--site", "nowhere"], "--site", "没有编码为“nowhere”的站点"),
+        (["--site", "test-hall", "--weeks", "0"], "--weeks", "不小于 1"),
+        (["--site", "test-hall", "--weeks", "eight"], "--weeks", "不小于 1 的整数"),
+        (["--site", "test-hall", "--until", "2026-02-30"], "--until", "YYYY-MM-DD"),
+        (["--site", "test-hall", "--until", "2999-01-01"], "--until", "晚于今天"),
+        (["--site", "test-hall", "--weeks", "1", "--until", "2026-01-09"], "--weeks", "没有取号记录"),
+    ],
+)
+def test_plan_calibrate_refuses_bad_options_with_exit_2_and_writes_nothing(db, tmp_path, capsys, args, option, reason):
+    from tests.queueing.test_calibration import build_hall
+
+    build_hall()
+    output = tmp_path / "hall.yaml"
+    code, out, err = _calibrate(capsys, *args, "--output", str(output))
+    assert code == 2
+    assert f"{option}：" in err
+    assert reason in err
+    assert out == ""
+    assert not output.exists()
