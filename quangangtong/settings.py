@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "quangangtong.queueing",
     "quangangtong.cases",
     "quangangtong.notify",
+    "quangangtong.planner",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,12 @@ QGT_ADMISSION_WAIT_SECONDS = env_int("QGT_ADMISSION_WAIT_SECONDS", 10)
 # Failed public progress look-ups one client address may make per window before it is answered 429.
 QGT_PUBLIC_LOOKUP_FAILURES = env_int("QGT_PUBLIC_LOOKUP_FAILURES", 5)
 QGT_PUBLIC_LOOKUP_WINDOW_SECONDS = env_int("QGT_PUBLIC_LOOKUP_WINDOW_SECONDS", 600)
+
+# The planner page: worker processes per simulation (0: one per core), minutes without a heartbeat before a run is
+# shown as interrupted; QGT_PLANNER_SYNC runs a simulation inside the request (tests only).
+QGT_PLANNER_WORKERS = env_int("QGT_PLANNER_WORKERS", 0) or None
+QGT_PLANNER_STALE_MINUTES = env_int("QGT_PLANNER_STALE_MINUTES", 3)
+QGT_PLANNER_SYNC = False
 
 LOGGING = {
     "version": 1,

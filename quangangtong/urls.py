@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("quangangtong.cases.public_urls")),
     path("staff/", accounts_views.staff_home, name="staff-home"),
     path("staff/workdays/", include("quangangtong.workdays.urls")),
+    path("staff/planner/", include("quangangtong.planner.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
