@@ -1,9 +1,11 @@
-"""The planner's four question forms; cleaned_data becomes the planning function's keyword arguments."""
+"""The planner's four question forms (cleaned_data becomes the planning function's keyword arguments), and the
+forms that save a scenario: pasted or uploaded YAML, an edited copy, or a calibration from a site's tickets."""
 
 from django import forms
 
+from quangangtong.hall.models import Site
 from quangangtong.planner.models import PlanRun
-from quangangtong.planner.services import scenario_choices
+from quangangtong.planner.services import SCENARIO_TEXT_MAX_CHARS, TITLE_MAX_CHARS, scenario_choices
 
 DAYS_MAX = 250
 REPLICATIONS_MAX = 50
@@ -79,7 +81,7 @@ class PlanForm(forms.Form):
         for name, value in self.initial_values.items():
             self.fields[name].initial = value
         self.scenarios = scenario_choices()
-        self.fields["scenario"].choices = [(c.name, f"{c.title}（{c.name}）") for c in self.scenarios.values()]
+        self.fields["scenario"].choices = [(c.name, c.label) for c in self.scenarios.values()]
         chosen = self.scenarios.get(scenario) or next(iter(self.scenarios.values()), None)
         if chosen is not None:
             self.fields["scenario"].initial = chosen.name
@@ -91,7 +93,7 @@ class PlanForm(forms.Form):
         if field is None:
             return
         field.choices = [
-            (f"{c.title}（{c.name}）", [(name, f"{name}：{title}") for name, title in c.layouts.items()])
+            (c.label, [(name, f"{name}：{title}") for name, title in c.layouts.items()])
             for c in self.scenarios.values()
         ]
         if chosen is not None and "layout" in self.fields:
@@ -202,3 +204,119 @@ class CrossTrainForm(PlanForm):
 
 
 FORMS = {form.kind: form for form in (RunForm, CompareForm, StaffForm, CrossTrainForm)}
+
+
+# --- saving scenarios --------------------------------------------------------------------------------------------
+
+UPLOAD_MAX_BYTES = 1_000_000
+
+
+def _title_field():
+    return forms.CharField(
+        label="场景名称（可不填）",
+        required=False,
+        max_length=TITLE_MAX_CHARS,
+        help_text="不填时用场景文件里的 title",
+        error_messages={"max_length": f"场景名称：请不超过 {TITLE_MAX_CHARS} 个字。"},
+    )
+
+
+def _text_field(*, required):
+    return forms.CharField(
+        label="场景文件（YAML）",
+        required=required,
+        strip=False,
+        max_length=SCENARIO_TEXT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 24, "spellcheck": "false", "class": "yaml"}),
+        error_messages={
+            "required": "场景文件：请粘贴场景的 YAML 文本。",
+            "max_length": f"场景文件：请不超过 {SCENARIO_TEXT_MAX_CHARS} 个字符。",
+        },
+    )
+
+
+class ScenarioNewForm(forms.Form):
+    """A new scenario: a .yaml file uploaded, or its text pasted."""
+
+    title = _title_field()
+    file = forms.FileField(
+        label="上传 .yaml 文件",
+        required=False,
+        help_text="可以先用“下载”得到的文件修改后再上传",
+        error_messages={"invalid": "上传文件：请选择一个 .yaml 文件。", "empty": "上传文件：文件是空的。"},
+    )
+    text = _text_field(required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "new-%s")
+        super().__init__(*args, **kwargs)
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload is None:
+            return None
+        if not upload.name.lower().endswith((".yaml", ".yml")):
+            raise forms.ValidationError(f"上传文件：{upload.name} 不是 .yaml 文件，请上传场景的 YAML 文件。")
+        if upload.size > UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(f"上传文件：{upload.name} 超过 1 MB，场景文件不会这么大，请检查是否选错文件。")
+        try:
+            upload.scenario_text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError(
+                f"上传文件：{upload.name} 不是 UTF-8 编码的文本，请用 UTF-8 保存后再上传。"
+            ) from error
+        return upload
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        if cleaned.get("file") is None and not cleaned.get("text", "").strip():
+            raise forms.ValidationError("场景文件：请上传 .yaml 文件，或把 YAML 文本粘贴到文本框里。")
+        if cleaned.get("file") is not None and cleaned.get("text", "").strip():
+            raise forms.ValidationError("场景文件：上传文件和粘贴文本只能选一种，请清空文本框或不选文件。")
+        return cleaned
+
+
+class ScenarioEditForm(forms.Form):
+    """An edited copy of a saved scenario (saved as a new scenario; the original is kept as it was)."""
+
+    title = _title_field()
+    text = _text_field(required=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "edit-%s")
+        super().__init__(*args, **kwargs)
+
+
+class CalibrateForm(forms.Form):
+    """A scenario calibrated from a site's tickets: arrivals, counter times, learning factors and no-shows."""
+
+    site = forms.ChoiceField(
+        label="站点",
+        error_messages={"required": "站点：请选择站点。", "invalid_choice": "站点：请从列表中选择站点。"},
+    )
+    weeks = forms.IntegerField(
+        label="统计周数",
+        min_value=1,
+        max_value=52,
+        initial=8,
+        help_text="用截止日期前多少周的取号记录（1—52）",
+        error_messages=_limits("统计周数", 1, 52),
+    )
+    until = forms.DateField(
+        label="截止日期（可不填）",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="不填为昨天（今天还没结束，办件量会偏低）",
+        error_messages={"invalid": "截止日期：请填写日期，如 2026-03-27。"},
+    )
+    title = _title_field()
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "calibrate-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["site"].choices = [
+            (code, f"{name}（{code}）") for code, name in Site.objects.values_list("code", "name")
+        ]
+        self.fields["title"].help_text = "不填时为“站点名（按起止日期的取号记录校准）”"

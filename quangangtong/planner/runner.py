@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from quangangtong.planner.models import PlanRun
+from quangangtong.planner.services import plan_run_scenario
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +50,11 @@ def plan_run_execute(*, run_id):
     )
     if not claimed:
         return  # already run, or given up as stale
-    run = PlanRun.objects.get(pk=run_id)
+    run = PlanRun.objects.select_related("saved_scenario").get(pk=run_id)
+    parameters = {**run.parameters, "scenario": plan_run_scenario(run)}
     reporter = _ProgressWriter(run_id)
     try:
-        text, result = _call(run.kind, run.parameters, progress=reporter)
+        text, result = _call(run.kind, parameters, progress=reporter)
     except Exception as error:  # every failure must reach the row, not only the log
         _finish(run_id, status=PlanRun.Status.FAILED, error=_error_message(error, run_id=run_id))
         return

@@ -1,15 +1,23 @@
-"""The hall manager's planner: four question forms, past runs, and each run's progress and answer."""
+"""The hall manager's planner: four question forms, past runs, each run's progress and answer, and the saved
+scenarios (calibrated, uploaded, pasted or edited) the runs may use."""
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, JsonResponse
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quangangtong.accounts.roles import Role, role_required
 from quangangtong.planner import runner
-from quangangtong.planner.forms import FORMS
-from quangangtong.planner.models import PlanRun
-from quangangtong.planner.services import plan_run_create, plan_run_status, plan_runs_expire_stale
+from quangangtong.planner.forms import FORMS, CalibrateForm, ScenarioEditForm, ScenarioNewForm
+from quangangtong.planner.models import PlanRun, SavedScenario
+from quangangtong.planner.services import (
+    plan_run_create,
+    plan_run_status,
+    plan_runs_expire_stale,
+    saved_scenario_calibrate,
+    saved_scenario_create,
+)
 
 RUNS_SHOWN = 50
 
@@ -22,8 +30,16 @@ def _home_render(request, *, bound=None, status=200):
             forms.append(bound)
         else:
             forms.append(form_class(scenario=scenario))
-    runs = PlanRun.objects.select_related("created_by")[:RUNS_SHOWN]
-    context = {"forms": forms, "runs": runs, "bound": bound, "wide_fields": ("scenario", "layout", "layouts")}
+    runs = PlanRun.objects.select_related("created_by", "saved_scenario").defer(
+        "shipped_scenario_text", "saved_scenario__text", "result_json", "result_text"
+    )[:RUNS_SHOWN]
+    context = {
+        "forms": forms,
+        "runs": runs,
+        "bound": bound,
+        "wide_fields": ("scenario", "layout", "layouts"),
+        "saved_count": SavedScenario.objects.count(),
+    }
     return render(request, "planner/home.html", context, status=status)
 
 
@@ -59,7 +75,7 @@ def planner_run_create(request, kind):
 def planner_run(request, run_id):
     """Show a run: its progress while it runs, then its charts, tables and the terminal report."""
     plan_runs_expire_stale()
-    run = get_object_or_404(PlanRun.objects.select_related("created_by"), pk=run_id)
+    run = get_object_or_404(PlanRun.objects.select_related("created_by", "saved_scenario"), pk=run_id)
     result = run.result if run.status == PlanRun.Status.DONE else None
     context = {"run": run, "result": result, "status": plan_run_status(run), "parameters": _parameter_rows(run)}
     if result:
@@ -76,6 +92,134 @@ def planner_run_status(request, run_id):
     response = JsonResponse(plan_run_status(run), json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "no-store"
     return response
+
+
+@role_required(Role.HALL_MANAGER)
+@require_GET
+def planner_run_scenario_download(request, run_id):
+    """Return the exact scenario YAML a run simulated, as a file to download."""
+    run = get_object_or_404(PlanRun.objects.select_related("saved_scenario"), pk=run_id)
+    if not run.scenario_text:
+        raise Http404("这次运行没有保存所用的场景文件。")
+    return _yaml_download(run.scenario_text, file_stem=f"run-{run.pk}-scenario")
+
+
+def _yaml_download(text, *, file_stem):
+    response = HttpResponse(text, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{file_stem}.yaml"'
+    return response
+
+
+# --- saved scenarios -------------------------------------------------------------------------------------------
+
+SCENARIO_WIDE_FIELDS = ("text", "file")
+
+
+def _scenarios_render(request, *, new=None, calibrate=None, status=200):
+    context = {
+        "scenarios": SavedScenario.objects.select_related("created_by", "site")
+        .prefetch_related(Prefetch("edits", queryset=SavedScenario.objects.only("id", "edited_from", "created_at")))
+        .defer("text"),
+        "new_form": new or ScenarioNewForm(),
+        "calibrate_form": calibrate or CalibrateForm(),
+        "open_form": "new" if new is not None else "calibrate" if calibrate is not None else None,
+        "wide_fields": SCENARIO_WIDE_FIELDS,
+    }
+    return render(request, "planner/scenarios.html", context, status=status)
+
+
+@role_required(Role.HALL_MANAGER)
+@require_GET
+def planner_scenarios(request):
+    """List the saved scenarios, with the forms that calibrate, upload or paste a new one."""
+    return _scenarios_render(request)
+
+
+@role_required(Role.HALL_MANAGER)
+@require_POST
+def planner_scenario_create(request):
+    """Save an uploaded or pasted scenario once it is checked; a text that cannot run is refused with its key."""
+    form = ScenarioNewForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _scenarios_render(request, new=form, status=400)
+    upload = form.cleaned_data["file"]
+    try:
+        saved = saved_scenario_create(
+            title=form.cleaned_data["title"],
+            text=upload.scenario_text if upload else form.cleaned_data["text"],
+            origin=SavedScenario.Origin.UPLOADED if upload else SavedScenario.Origin.PASTED,
+            file_name=upload.name if upload else "",
+            user=request.user,
+        )
+    except ValidationError as error:
+        if upload:  # the message names the file; show it by the file field
+            error = ValidationError({"file": error.message_dict["text"]})
+        form.add_error(None, error)
+        return _scenarios_render(request, new=form, status=400)
+    return redirect(saved)
+
+
+@role_required(Role.HALL_MANAGER)
+@require_POST
+def planner_scenario_calibrate(request):
+    """Calibrate a scenario from a site's tickets and save it (a few seconds at most, so in the request)."""
+    form = CalibrateForm(request.POST)
+    if not form.is_valid():
+        return _scenarios_render(request, calibrate=form, status=400)
+    try:
+        saved = saved_scenario_calibrate(
+            site=form.cleaned_data["site"],
+            weeks=form.cleaned_data["weeks"],
+            until=form.cleaned_data["until"],
+            title=form.cleaned_data["title"],
+            user=request.user,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return _scenarios_render(request, calibrate=form, status=400)
+    return redirect(saved)
+
+
+@role_required(Role.HALL_MANAGER)
+@require_http_methods(["GET", "POST"])
+def planner_scenario(request, scenario_id):
+    """Show a saved scenario with its text to edit; saving an edit makes a new scenario and keeps this one."""
+    saved = get_object_or_404(SavedScenario.objects.select_related("created_by", "site", "edited_from"), pk=scenario_id)
+    status = 200
+    if request.method == "POST":
+        form = ScenarioEditForm(request.POST)
+        if form.is_valid():
+            try:
+                edited = saved_scenario_create(
+                    title=form.cleaned_data["title"] or saved.title,
+                    text=form.cleaned_data["text"],
+                    origin=SavedScenario.Origin.EDITED,
+                    edited_from=saved,
+                    user=request.user,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                return redirect(edited)
+        status = 400
+    else:
+        form = ScenarioEditForm(initial={"title": saved.title, "text": saved.text})
+    context = {
+        "scenario": saved,
+        "form": form,
+        "edits": saved.edits.select_related("created_by"),
+        "runs": saved.runs.select_related("created_by")[:RUNS_SHOWN],
+        "wide_fields": SCENARIO_WIDE_FIELDS,
+    }
+    return render(request, "planner/scenario.html", context, status=status)
+
+
+@role_required(Role.HALL_MANAGER)
+@require_GET
+def planner_scenario_download(request, scenario_id):
+    """Return a saved scenario's YAML as a file to download."""
+    saved = get_object_or_404(SavedScenario, pk=scenario_id)
+    return _yaml_download(saved.text, file_stem=saved.file_stem)
 
 
 # --- what the run page shows -----------------------------------------------------------------------------------
@@ -112,7 +256,9 @@ def _parameter_rows(run):
         value = run.parameters[key]
         if value is None or value == "":
             continue
-        if key == "layouts":
+        if key == "scenario":
+            value = run.scenario_label
+        elif key == "layouts":
             value = "、".join(value)
         elif key == "target_share":
             value = f"{100 * value:g}%"

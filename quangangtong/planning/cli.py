@@ -13,7 +13,13 @@ from collections.abc import Callable
 
 from quangangtong.planning.crosstraining import plan_cross_train
 from quangangtong.planning.report import comparison_table, comparison_to_dict, result_table, result_to_dict
-from quangangtong.planning.scenario import ScenarioError, scenario_load, scenario_load_all, scenario_path
+from quangangtong.planning.scenario import (
+    ScenarioError,
+    ScenarioText,
+    scenario_load,
+    scenario_load_all,
+    scenario_source,
+)
 from quangangtong.planning.simulation import replicate
 from quangangtong.planning.staffing import plan_staff
 
@@ -24,7 +30,7 @@ EXIT_BAD_SCENARIO = 2
 
 def plan_run(
     *,
-    scenario: str,
+    scenario: str | ScenarioText,
     layout: str | None = None,
     days: int = 20,
     replications: int = 10,
@@ -52,7 +58,7 @@ def plan_run(
 
 def plan_compare(
     *,
-    scenario: str,
+    scenario: str | ScenarioText,
     layouts: list[str] | None = None,
     days: int = 20,
     replications: int = 10,
@@ -71,7 +77,7 @@ def plan_compare(
     unknown = [name for name in names if name not in available]
     if unknown:
         raise ScenarioError(
-            scenario_path(scenario),
+            scenario_source(scenario),
             "layouts",
             f"没有名为 {'、'.join(unknown)} 的布局，可选：{'、'.join(available)}",
         )

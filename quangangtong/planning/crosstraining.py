@@ -31,7 +31,7 @@ from quangangtong.planning.flexibility import (
     structure,
 )
 from quangangtong.planning.report import _table, estimate_to_dict, result_to_dict
-from quangangtong.planning.scenario import LEARNING, Scenario, scenario_load
+from quangangtong.planning.scenario import LEARNING, Scenario, ScenarioText, scenario_load
 from quangangtong.planning.simulation import ReplicatedResult, _estimate, replicate
 
 __all__ = ["island_loads", "plan_cross_train", "structure_warnings"]
@@ -39,7 +39,7 @@ __all__ = ["island_loads", "plan_cross_train", "structure_warnings"]
 
 def plan_cross_train(
     *,
-    scenario: str,
+    scenario: str | ScenarioText,
     layout: str | None = None,
     k: int = 3,
     days: int = 5,

@@ -32,10 +32,12 @@ __all__ = [
     "Officer",
     "Scenario",
     "ScenarioError",
+    "ScenarioText",
     "scenario_from_dict",
     "scenario_load",
     "scenario_load_all",
     "scenario_path",
+    "scenario_source",
 ]
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
@@ -165,16 +167,29 @@ def scenario_path(name_or_path) -> Path:
     return Path(name_or_path)
 
 
+@dataclass(frozen=True)
+class ScenarioText:
+    """A scenario's YAML held in memory (e.g. saved on the planner page) instead of a file; messages name it by name."""
+
+    name: str
+    text: str
+
+
+def scenario_source(scenario) -> Path | str:
+    """Return what messages call a scenario: its file (see scenario_path), or a ScenarioText's name."""
+    return scenario.name if isinstance(scenario, ScenarioText) else scenario_path(scenario)
+
+
 def scenario_load(path, *, layout: str | None = None) -> Scenario:
-    """Load and validate a scenario file and return one layout (the file's default_layout when not named)."""
-    path = scenario_path(path)
-    return scenario_from_dict(_read_yaml(path), source=path, layout=layout)
+    """Load and validate a scenario (name, file or ScenarioText) and return one layout (default_layout if not named)."""
+    source = scenario_source(path)
+    return scenario_from_dict(_read_yaml(path, source), source=source, layout=layout)
 
 
 def scenario_load_all(path) -> dict[str, Scenario]:
-    """Load and validate a scenario file and return every layout by name, in file order."""
-    path = scenario_path(path)
-    return _scenarios_from_dict(_read_yaml(path), source=path)
+    """Load and validate a scenario (name, file or ScenarioText) and return every layout by name, in file order."""
+    source = scenario_source(path)
+    return _scenarios_from_dict(_read_yaml(path, source), source=source)
 
 
 def scenario_from_dict(data, *, source="<dict>", layout: str | None = None) -> Scenario:
@@ -192,15 +207,18 @@ def scenario_from_dict(data, *, source="<dict>", layout: str | None = None) -> S
 # --- reading and validation ----------------------------------------------------------------------------------
 
 
-def _read_yaml(path: Path):
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise ScenarioError(path, "(文件)", f"无法读取：{error.strerror or error}") from error
+def _read_yaml(scenario, source):
+    if isinstance(scenario, ScenarioText):
+        text = scenario.text
+    else:
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as error:
+            raise ScenarioError(source, "(文件)", f"无法读取：{error.strerror or error}") from error
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise ScenarioError(path, "(文件)", f"不是合法的 YAML：{error}") from error
+        raise ScenarioError(source, "(文件)", f"不是合法的 YAML：{error}") from error
 
 
 class _Reader:

@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 from quangangtong.planning.formulas import servers_for_target
 from quangangtong.planning.report import _table, result_to_dict
-from quangangtong.planning.scenario import FLUENT, HallDay, Officer, Scenario, scenario_load
+from quangangtong.planning.scenario import FLUENT, HallDay, Officer, Scenario, ScenarioText, scenario_load
 from quangangtong.planning.simulation import replicated_result, simulate
 
 __all__ = [
@@ -183,7 +183,7 @@ def rota_for_day(needed: list[int], *, day: HallDay, types: list[ShiftType]) -> 
 
 def plan_staff(
     *,
-    scenario: str,
+    scenario: str | ScenarioText,
     layout: str | None = None,
     target_share: float = 0.8,
     within_minutes: float = 15.0,
