@@ -159,7 +159,7 @@ class StaffForm(PlanForm):
     kind = PlanRun.Kind.STAFF
     title = "排班测算"
     description = "每周各时段至少需要几人在岗才能达到目标，以及覆盖这些需求的排班。"
-    field_order = ["scenario", "layout", "target_percent", "max_mean_wait_minutes"]
+    field_order = ["scenario", "layout", "target_percent", "max_mean_wait_minutes", "half_days"]
     initial_values = {"days": 10, "replications": 6}
 
     layout = _layout_field()
@@ -177,6 +177,11 @@ class StaffForm(PlanForm):
         min_value=1,
         max_value=120,
         error_messages=_limits("平均等待上限", 1, 120, whole=False),
+    )
+    half_days = forms.BooleanField(
+        label="也排上午班、下午班",
+        required=False,
+        help_text="有兼职或借调人员时勾选；不勾选只排全天班（错峰午休）",
     )
 
     def parameters(self):

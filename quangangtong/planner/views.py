@@ -235,6 +235,7 @@ PARAMETER_LABELS = {
     "within_minutes": "服务水平等待上限（分钟）",
     "target_share": "目标服务水平",
     "max_mean_wait_minutes": "平均等待上限（分钟）",
+    "half_days": "排半天班",
     "k": "新增认证数",
 }
 STRUCTURE_NAMES = {
@@ -262,6 +263,8 @@ def _parameter_rows(run):
             value = "、".join(value)
         elif key == "target_share":
             value = f"{100 * value:g}%"
+        elif isinstance(value, bool):
+            value = "是" if value else "否"
         rows.append((PARAMETER_LABELS.get(key, key), value))
     return rows
 

@@ -126,6 +126,7 @@ def main(argv=None) -> int:
         elif args.command == "staff":
             options["target_share"] = args.target
             options["max_mean_wait_minutes"] = args.max_mean_wait
+            options["half_days"] = args.half_days
             table, data = plan_staff(layout=args.layout, **options)
         else:
             table, data = plan_cross_train(layout=args.layout, k=args.k, **options)
@@ -177,7 +178,12 @@ def _layout_list(text: str) -> list[str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="qgt plan", description="产能规划：模拟大厅的排队等待")
+    parser = argparse.ArgumentParser(
+        prog="qgt plan",
+        description="产能规划：模拟大厅的排队等待",
+        epilog="另有 qgt plan calibrate --site 站点编码 --weeks 8 [--until 日期] [--output 文件]："
+        "从本厅取号记录生成场景文件（需要数据库）。",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     def common(command, *, days=20, replications=10):
@@ -210,6 +216,9 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("--target", type=_share, default=0.8, help="服务水平目标：时限内被叫号的比例（默认 0.8）")
     staff.add_argument(
         "--max-mean-wait", type=_positive_float, default=None, metavar="M", help="另加的平均等待上限（分钟）"
+    )
+    staff.add_argument(
+        "--half-days", action="store_true", help="排班时也用上午班、下午班（有兼职人员时；默认只排全天班）"
     )
 
     cross_train = commands.add_parser(

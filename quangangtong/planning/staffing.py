@@ -6,9 +6,11 @@ Three stages (queueing.md §1.7):
    hour's arrival rate and the item mix's mean and CV of counter time; the fewest servers meeting the target come
    from Erlang C with the Allen–Cunneen correction (``formulas.servers_for_target``).
 2. **Rota.** Shift types: a full day with a one-hour lunch break at 11:30, 12:00 or 12:30 (staggered so the hall
-   never empties at noon), a morning half-day and an afternoon half-day. Per weekday an exact small search picks
-   how many of each cover every half-hour, fewest officer-days first (a half-day counts as half a day). Officers
-   are then numbered per shift type so each works that shift on the weekdays it is needed: the fewest on the roll.
+   never empties at noon); with ``half_days``, also a morning and an afternoon half-day (window officers are
+   full-time staff, so half-days are only offered when the hall has part-time help to fill them). Per weekday an
+   exact small search picks how many of each cover every half-hour, fewest officer-days first (a half-day counts as
+   half a day). Officers are then numbered per shift type so each works that shift on the weekdays it is needed:
+   the fewest on the roll.
 3. **Check by simulation.** Every officer gets the layout's union of skills, fluent (the plan sizes a pooled team).
    Each weekday is simulated with only its rota on duty; an hour whose arrivals miss the target gets one more
    officer, the rota is rebuilt and checked again on the same random numbers, a few times. Once every hour meets
@@ -47,7 +49,10 @@ __all__ = [
 ]
 
 WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
-LUNCH_STARTS = (11 * 60 + 30, 12 * 60, 12 * 60 + 30)
+# Full-time officers only: five lunch groups from 11:00 to 14:00, so at any half hour at most two groups are away.
+# With half-days the part-timers cover noon and three groups (11:30 to 13:30) keep the exact search small.
+LUNCH_STARTS = (11 * 60, 11 * 60 + 30, 12 * 60, 12 * 60 + 30, 13 * 60)
+LUNCH_STARTS_WITH_HALF_DAYS = (11 * 60 + 30, 12 * 60, 12 * 60 + 30)
 LUNCH_MINUTES = 60
 LUNCH_FROM_HOURS = 6  # a shorter opening day has no lunch break in its full-day shift
 SLOT_MINUTES = 30
@@ -83,18 +88,19 @@ class HourDemand:
     service_cv: float
 
 
-def shift_types(day: HallDay) -> list[ShiftType]:
-    """Return the shift types of an opening day: full days with staggered lunches, morning and afternoon halves."""
+def shift_types(day: HallDay, *, half_days: bool = False) -> list[ShiftType]:
+    """Return the shift types of an opening day: full days with staggered lunches, and morning and afternoon halves
+    when ``half_days``."""
     opening, closing = day.open_minute, day.close_minute
     lunches = [
         (start, start + LUNCH_MINUTES)
-        for start in LUNCH_STARTS
+        for start in (LUNCH_STARTS_WITH_HALF_DAYS if half_days else LUNCH_STARTS)
         if day.hours >= LUNCH_FROM_HOURS and opening < start and start + LUNCH_MINUTES < closing
     ]
     types = [
         ShiftType(f"full-{start}", "全天班", opening, closing, ((start, end),), 1.0) for start, end in lunches
     ] or [ShiftType("full", "全天班", opening, closing, (), 1.0)]
-    if day.hours >= 2:
+    if half_days and day.hours >= 2:
         middle = opening + 60 * (day.hours // 2)
         types.append(ShiftType("morning", "上午班", opening, middle, (), 0.5))
         types.append(ShiftType("afternoon", "下午班", middle, closing, (), 0.5))
@@ -146,17 +152,23 @@ def stationary_requirements(
 def rota_for_day(needed: list[int], *, day: HallDay, types: list[ShiftType]) -> dict[str, int]:
     """Return how many officers of each shift type cover every half-hour's need, fewest officer-days first.
 
-    Exact: every split of up to max(needed) full days among the lunch times is tried; the half-day shifts then
-    each cover one half of the day, so the fewest of each follow. Ties go to fewer people, then evener lunches.
+    Exact: every split of full days among the lunch times is tried (up to max(needed) of them when half-days can
+    fill the gaps, else up to twice that: at noon a lunch group is away); the half-day shifts then each cover one
+    half of the day, so the fewest of each follow. Ties go to fewer people, then evener lunches.
     """
     slots = [(start, start + SLOT_MINUTES) for start in range(day.open_minute, day.close_minute, SLOT_MINUTES)]
     slot_need = [needed[(start - day.open_minute) // 60] for start, _ in slots]
     fulls = [t for t in types if t.officer_days == 1.0]
     halves = [t for t in types if t.officer_days != 1.0]
     cover = {t.key: [t.covers(*slot) for slot in slots] for t in types}
+    if not halves:
+        absent = [[g for g, t in enumerate(fulls) if not cover[t.key][s]] for s in range(len(slots))]
+        if all(len(away) <= 2 and (len(away) < 2 or away[1] == away[0] + 1) for away in absent):
+            return _full_days_only(slot_need, fulls=fulls, absent=absent)
     best = None
-    for counts in itertools.product(range(max(slot_need) + 1), repeat=len(fulls)):
-        if sum(counts) > max(slot_need):
+    most = max(slot_need) if halves else 2 * max(slot_need)
+    for counts in itertools.product(range(most + 1), repeat=len(fulls)):
+        if sum(counts) > most:
             continue
         rest = [
             max(0, need - sum(n for t, n in zip(fulls, counts, strict=True) if cover[t.key][s]))
@@ -181,6 +193,53 @@ def rota_for_day(needed: list[int], *, day: HallDay, types: list[ShiftType]) -> 
     return best[1]
 
 
+def _full_days_only(slot_need: list[int], *, fulls: list[ShiftType], absent: list[list[int]]) -> dict[str, int]:
+    """Return the fewest full days, split among the lunch groups, that leave every half hour its need on duty.
+
+    With n officers in all, a half hour whose absentees are lunch groups {g} or {g-1, g} allows at most n - need of
+    them in those groups. For a given n the largest total those neighbour bounds allow comes from a walk over the
+    groups in lunch order remembering the previous group's size; n is feasible when that total reaches n (lowering a
+    group never breaks a bound). The first feasible n is the answer; groups are then levelled from the largest down.
+    """
+    groups = len(fulls)
+    n = max(slot_need)
+    while True:
+        single, pair = [n] * groups, [2 * n] * groups
+        feasible = all(need <= n for need in slot_need)
+        for need, away in zip(slot_need, absent, strict=True):
+            if len(away) == 1:
+                single[away[0]] = min(single[away[0]], n - need)
+            elif len(away) == 2:
+                pair[away[1]] = min(pair[away[1]], n - need)
+        if feasible and min(single) >= 0:
+            counts = _largest_split(single, pair)
+            if sum(counts) >= n:
+                break
+        n += 1
+    while sum(counts) > n:
+        counts[counts.index(max(counts))] -= 1
+    return {t.key: count for t, count in zip(fulls, counts, strict=True)}
+
+
+def _largest_split(single: list[int], pair: list[int]) -> list[int]:
+    """Return group sizes with the largest total such that size[g] <= single[g] and size[g-1] + size[g] <= pair[g]."""
+    best = {x: (x, None) for x in range(single[0] + 1)}  # size of group 0 → (total so far, previous size)
+    steps = [best]
+    for g in range(1, len(single)):
+        best = {}
+        for x in range(single[g] + 1):
+            options = [(total + x, prev) for prev, (total, _) in steps[-1].items() if prev + x <= pair[g]]
+            if options:
+                best[x] = max(options)
+        steps.append(best)
+    size = max(steps[-1], key=lambda x: steps[-1][x][0])
+    counts = [size]
+    for g in range(len(single) - 1, 0, -1):
+        size = steps[g][size][1]
+        counts.append(size)
+    return counts[::-1]
+
+
 def plan_staff(
     *,
     scenario: str | ScenarioText,
@@ -192,6 +251,7 @@ def plan_staff(
     replications: int = 6,
     seed: int = 1,
     service_factor: float = 1.0,
+    half_days: bool = False,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[str, dict]:
@@ -211,7 +271,7 @@ def plan_staff(
     )
     hall = scenario_load(scenario, layout=layout)
     weekdays = tuple(hall.weekdays)
-    types = shift_types(hall.day)
+    types = shift_types(hall.day, half_days=half_days)
     skills = {skill: FLUENT for officer in hall.officers for skill in officer.skills}
     loads = {
         w: [hour_demand(hall, weekday=w, hour=h, service_factor=service_factor).load for h in range(hall.day.hours)]
@@ -317,6 +377,7 @@ def plan_staff(
             "within_minutes": within_minutes,
             "max_mean_wait_minutes": max_mean_wait_minutes,
         },
+        "half_days": half_days,
         "requirements": [
             {
                 "weekday": WEEKDAY_LABELS[w],

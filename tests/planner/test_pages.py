@@ -256,6 +256,20 @@ def test_a_hall_manager_asks_for_the_staffing_and_rota(client_for):
     assert run.result["rota"][0]["name"] in body
     first_hour = run.result["requirements"][0]["hours"][0]
     assert f"{first_hour['officers']}（{first_hour['offered_load']:.1f}）" in body
+    assert run.parameters["half_days"] is False
+    assert {entry["shift"] for entry in run.result["rota"]} == {"09:00-17:00"}
+
+
+def test_a_hall_manager_may_allow_half_day_shifts(client_for):
+    client = client_for(Role.HALL_MANAGER)
+    data = {key: value for key, value in COMPARE.items() if key != "layouts"}
+    data |= {"layout": "pooled-13", "target_percent": "80", "days": "1", "half_days": "on"}
+    response = client.post(reverse("planner-run-create", args=["staff"]), data, follow=True)
+    run = PlanRun.objects.get()
+    assert run.status == PlanRun.Status.DONE, run.error
+    assert run.parameters["half_days"] is True
+    assert {entry["shift"] for entry in run.result["rota"]} & {"09:00-13:00", "13:00-17:00"}
+    assert "<dt>排半天班</dt><dd>是</dd>" in response.content.decode()
 
 
 def test_it_refuses_a_scenario_that_went_away_after_the_form_was_checked(client_for, monkeypatch):

@@ -72,8 +72,18 @@ def on_duty(entry, start, end):
     return True
 
 
+def test_it_offers_full_days_with_staggered_lunches_only_unless_half_days_are_asked_for():
+    assert [(t.label, t.breaks) for t in shift_types(BENCHMARK_DAY)] == [
+        ("全天班", ((660, 720),)),
+        ("全天班", ((690, 750),)),
+        ("全天班", ((720, 780),)),
+        ("全天班", ((750, 810),)),
+        ("全天班", ((780, 840),)),
+    ]
+
+
 def test_it_offers_full_days_with_staggered_lunches_and_two_half_days():
-    types = shift_types(BENCHMARK_DAY)
+    types = shift_types(BENCHMARK_DAY, half_days=True)
     assert [(t.label, t.start, t.end, t.breaks, t.officer_days) for t in types] == [
         ("全天班", 540, 1020, ((690, 750),), 1.0),
         ("全天班", 540, 1020, ((720, 780),), 1.0),
@@ -84,7 +94,7 @@ def test_it_offers_full_days_with_staggered_lunches_and_two_half_days():
 
 
 def test_it_gives_a_short_day_no_lunch_break():
-    types = shift_types(HallDay(9 * 60, 11 * 60))
+    types = shift_types(HallDay(9 * 60, 11 * 60), half_days=True)
     assert [(t.label, t.breaks) for t in types] == [("全天班", ()), ("上午班", ()), ("下午班", ())]
 
 
@@ -121,11 +131,7 @@ def test_it_sizes_each_hour_as_an_erlang_c_queue(small):
     assert needed == [expected, expected]
 
 
-@settings(max_examples=30, deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=3), min_size=8, max_size=8))
-def test_it_covers_every_half_hour_with_the_fewest_officer_days(needed):
-    types = shift_types(BENCHMARK_DAY)
-    chosen = rota_for_day(needed, day=BENCHMARK_DAY, types=types)
+def _covers_and_cost(needed, types):
     slots = [(start, start + 30) for start in range(540, 1020, 30)]
     slot_need = [needed[(start - 540) // 60] for start, _ in slots]
     cover = [[t.covers(*slot) for slot in slots] for t in types]
@@ -138,10 +144,41 @@ def test_it_covers_every_half_hour_with_the_fewest_officer_days(needed):
     def cost(counts):
         return sum(t.officer_days * n for t, n in zip(types, counts, strict=True))
 
+    return covers, cost
+
+
+def _splits(total, parts):
+    """Every way to split total officers among parts groups."""
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _splits(total - first, parts - 1):
+            yield (first, *rest)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=3), min_size=8, max_size=8))
+def test_it_covers_every_half_hour_with_the_fewest_officer_days(needed):
+    types = shift_types(BENCHMARK_DAY, half_days=True)
+    chosen = rota_for_day(needed, day=BENCHMARK_DAY, types=types)
+    covers, cost = _covers_and_cost(needed, types)
     counts = [chosen[t.key] for t in types]
     assert covers(counts)
     best = min(cost(c) for c in itertools.product(range(4), repeat=len(types)) if covers(c))
     assert cost(counts) == best
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=14), min_size=8, max_size=8))
+def test_it_covers_every_half_hour_with_the_fewest_full_time_officers(needed):
+    types = shift_types(BENCHMARK_DAY)
+    chosen = rota_for_day(needed, day=BENCHMARK_DAY, types=types)
+    covers, _ = _covers_and_cost(needed, types)
+    counts = [chosen[t.key] for t in types]
+    assert covers(counts)
+    # One officer fewer, however split among the lunch groups, leaves some half hour short.
+    assert not any(covers(split) for split in _splits(sum(counts) - 1, len(types)))
 
 
 def test_it_returns_the_contracted_keys(benchmark_plan):
@@ -150,6 +187,7 @@ def test_it_returns_the_contracted_keys(benchmark_plan):
         "scenario",
         "layout",
         "target",
+        "half_days",
         "requirements",
         "rota",
         "officers_on_roll",
@@ -193,7 +231,7 @@ def test_it_staggers_the_lunch_breaks_and_counts_half_days_as_half(benchmark_pla
     _, data = benchmark_plan
     lunches = {entry["breaks"][0] for entry in data["rota"] if entry["breaks"]}
     assert len(lunches) >= 2
-    assert lunches <= {"11:30-12:30", "12:00-13:00", "12:30-13:30"}
+    assert lunches <= {"11:00-12:00", "11:30-12:30", "12:00-13:00", "12:30-13:30", "13:00-14:00"}
     expected = sum((1.0 if entry["shift"] == "09:00-17:00" else 0.5) * len(entry["weekdays"]) for entry in data["rota"])
     assert data["officer_days_per_week"] == expected
 
@@ -266,3 +304,26 @@ def test_it_reports_progress_up_to_the_total(small):
 def test_it_refuses_a_bad_option_naming_the_field(options, field):
     with pytest.raises(ValueError, match=field):
         plan_staff(scenario="benchmark-hall", **{**QUICK, **options})
+
+
+def test_it_gives_full_time_officers_full_days_unless_half_days_are_asked_for(benchmark_plan):
+    _, data = benchmark_plan
+    assert data["half_days"] is False
+    assert {entry["shift"] for entry in data["rota"]} == {"09:00-17:00"}
+    assert data["officer_days_per_week"] == sum(len(entry["weekdays"]) for entry in data["rota"])
+
+
+def test_it_counts_half_days_as_half_when_they_are_allowed():
+    _, data = plan_staff(scenario="benchmark-hall", half_days=True, **QUICK)
+    shifts = {entry["shift"] for entry in data["rota"]}
+    assert shifts & {"09:00-13:00", "13:00-17:00"}
+    expected = sum((1.0 if entry["shift"] == "09:00-17:00" else 0.5) * len(entry["weekdays"]) for entry in data["rota"])
+    assert data["officer_days_per_week"] == expected
+
+
+def test_it_staggers_lunch_so_a_full_time_team_is_hardly_larger_than_the_busiest_hour(benchmark_plan):
+    # Five lunch groups from 11:00: at most two are away at once, so noon does not force extra officers on the roll
+    # (three groups from 11:30 would need 19 for the benchmark's 8 at noon: two of three away in 12:00–13:00).
+    _, data = benchmark_plan
+    busiest = max(hour["officers"] for day in data["requirements"] for hour in day["hours"])
+    assert data["officers_on_roll"] <= busiest + 1
