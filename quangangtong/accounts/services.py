@@ -7,7 +7,7 @@ from quangangtong.accounts.roles import Role
 ROLE_MODEL_PERMISSIONS = {
     Role.HALL_MANAGER: {
         "catalog": ["department", "modetag", "serviceitem", "material", "catalogimport"],
-        "hall": ["site", "ticketcategory", "window", "officerskill", "windowsession"],
+        "hall": ["site", "ticketcategory", "window", "officerskill", "officerskillchange", "windowsession"],
         "queueing": ["jobposting", "ticket", "ticketevent"],
         "workdays": ["specialday", "scheduleyear"],
         "accounts": ["departmentmembership"],

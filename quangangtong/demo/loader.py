@@ -10,10 +10,19 @@ from quangangtong.accounts.roles import Role
 from quangangtong.accounts.services import roles_ensure, staff_user_create
 from quangangtong.catalog.models import Department, Material, ModeTag, ServiceItem
 from quangangtong.catalog.pinyin import pinyin_keys
-from quangangtong.hall.models import OfficerSkill, Proficiency, Site, TicketCategory, Window
+from quangangtong.hall.models import (
+    OfficerSkill,
+    OfficerSkillChange,
+    Proficiency,
+    Site,
+    SkillAction,
+    TicketCategory,
+    Window,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEMO_PASSWORD = "qgt-demo-2026"
+DEMO_SKILL_REASON = "演示数据"
 
 # (username, full name, roles): the report's 13 window officers and one account for every other role.
 DEMO_ACCOUNTS = [
@@ -175,10 +184,16 @@ def demo_floor_load(floor):
 
 
 def demo_skills_load(floor):
-    """Certify the demo officers as floor.yaml says: complete for their old work, partial elsewhere."""
+    """Certify the demo officers as floor.yaml says: complete for their old work, partial elsewhere.
+
+    Each new or changed certification gets its history row, as when a hall manager makes it.
+    """
     import datetime
 
     from django.contrib.auth.models import User
+    from django.utils import timezone
+
+    from quangangtong.hall.services import officer_skill_write
 
     certified_on = datetime.date(2018, 6, 30)
     for username, spec in floor["officers"].items():
@@ -186,13 +201,18 @@ def demo_skills_load(floor):
         via = spec.get("via", "")
         for level, key in ((Proficiency.FLUENT, "fluent"), (Proficiency.LEARNING, "learning")):
             for category in TicketCategory.objects.filter(prefix__in=spec.get(key) or []):
-                OfficerSkill.objects.update_or_create(
+                officer_skill_write(
                     officer=officer,
                     category=category,
-                    defaults={"proficiency": level, "certified_on": certified_on, "certified_by": via},
+                    proficiency=level,
+                    certified_on=certified_on,
+                    certified_by=via,
+                    changed_by=None,
+                    reason=DEMO_SKILL_REASON,
                 )
         certified = set(OfficerSkill.objects.filter(officer=officer, item__isnull=False).values_list("item", flat=True))
-        OfficerSkill.objects.bulk_create(
+        # Hundreds of item certifications: written in bulk, with their history rows.
+        skills = OfficerSkill.objects.bulk_create(
             OfficerSkill(
                 officer=officer,
                 item=item,
@@ -202,6 +222,20 @@ def demo_skills_load(floor):
             )
             for item in ServiceItem.objects.filter(department__code__in=spec.get("learning_departments") or [])
             if item.id not in certified
+        )
+        now = timezone.now()
+        OfficerSkillChange.objects.bulk_create(
+            OfficerSkillChange(
+                officer=officer,
+                item_id=skill.item_id,
+                action=SkillAction.GRANTED,
+                proficiency=skill.proficiency,
+                certified_on=skill.certified_on,
+                certified_by=skill.certified_by,
+                changed_at=now,
+                reason=DEMO_SKILL_REASON,
+            )
+            for skill in skills
         )
 
 

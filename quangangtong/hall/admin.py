@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from quangangtong.hall.models import OfficerSkill, Site, TicketCategory, Window, WindowSession
+from quangangtong.hall.models import OfficerSkill, OfficerSkillChange, Site, TicketCategory, Window, WindowSession
 
 
 @admin.register(Site)
@@ -27,22 +27,7 @@ class WindowAdmin(admin.ModelAdmin):
     readonly_fields = ["state", "pause_reason"]
 
 
-@admin.register(OfficerSkill)
-class OfficerSkillAdmin(admin.ModelAdmin):
-    list_display = ["officer", "category", "item", "proficiency", "certified_on", "certified_by"]
-    list_filter = ["proficiency", "category", "certified_on"]
-    search_fields = ["officer__username", "officer__first_name", "item__name", "certified_by"]
-    autocomplete_fields = ["item"]
-
-
-@admin.register(WindowSession)
-class WindowSessionAdmin(admin.ModelAdmin):
-    """Who sat at which window, to read: officers sign in and out on the workbench."""
-
-    list_display = ["window", "officer", "signed_in_at", "signed_out_at"]
-    list_filter = ["window__site", "window"]
-    date_hierarchy = "signed_in_at"
-
+class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -51,3 +36,32 @@ class WindowSessionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OfficerSkill)
+class OfficerSkillAdmin(ReadOnlyAdmin):
+    """The officers' current certifications, to read: they are granted, changed and withdrawn on the skill
+    matrix page, which keeps each change in the history."""
+
+    list_display = ["officer", "category", "item", "proficiency", "certified_on", "certified_by"]
+    list_filter = ["proficiency", "category", "certified_on"]
+    search_fields = ["officer__username", "officer__first_name", "item__name", "certified_by"]
+
+
+@admin.register(OfficerSkillChange)
+class OfficerSkillChangeAdmin(ReadOnlyAdmin):
+    """Every grant, change and withdrawal of a certification, with who made it and when."""
+
+    list_display = ["changed_at", "officer", "action", "category", "item", "proficiency", "changed_by", "reason"]
+    list_filter = ["action", "proficiency", "category"]
+    search_fields = ["officer__username", "officer__first_name", "item__name", "certified_by", "reason"]
+    date_hierarchy = "changed_at"
+
+
+@admin.register(WindowSession)
+class WindowSessionAdmin(ReadOnlyAdmin):
+    """Who sat at which window, to read: officers sign in and out on the workbench."""
+
+    list_display = ["window", "officer", "signed_in_at", "signed_out_at"]
+    list_filter = ["window__site", "window"]
+    date_hierarchy = "signed_in_at"

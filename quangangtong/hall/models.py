@@ -156,6 +156,60 @@ class OfficerSkill(models.Model):
         return f"{self.officer} · {self.item or self.category} · {self.get_proficiency_display()}"
 
 
+class SkillAction(models.TextChoices):
+    GRANTED = "granted", "授予认证"
+    CHANGED = "changed", "修改认证"
+    WITHDRAWN = "withdrawn", "撤销认证"
+
+
+class OfficerSkillChange(models.Model):
+    """One change of an officer's certification, appended and never edited: OfficerSkill is its replay.
+
+    Proficiency, date and means are the certification's values after the change (for a withdrawal, the
+    values it had when it was withdrawn).
+    """
+
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="skill_changes", verbose_name="人员"
+    )
+    item = models.ForeignKey(
+        "catalog.ServiceItem", models.PROTECT, null=True, blank=True, related_name="skill_changes", verbose_name="事项"
+    )
+    category = models.ForeignKey(
+        TicketCategory, models.PROTECT, null=True, blank=True, related_name="skill_changes", verbose_name="整个类别"
+    )
+    action = models.CharField("变更", max_length=10, choices=SkillAction.choices)
+    proficiency = models.CharField("熟练程度", max_length=10, choices=Proficiency.choices)
+    certified_on = models.DateField("认证日期")
+    certified_by = models.CharField("认证方式", max_length=100)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="skill_changes_made",
+        verbose_name="操作人",
+        help_text="空：系统写入（迁移、演示数据）",
+    )
+    changed_at = models.DateTimeField("变更时间")
+    reason = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        verbose_name = "技能变更记录"
+        verbose_name_plural = "技能变更记录"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(item__isnull=False, category__isnull=True) | Q(item__isnull=True, category__isnull=False),
+                name="skill_change_is_for_an_item_or_a_category",
+            ),
+        ]
+        indexes = [models.Index(fields=["officer", "changed_at"], name="skill_change_officer_time")]
+
+    def __str__(self):
+        return f"{self.officer} · {self.item or self.category} · {self.get_action_display()}"
+
+
 class WindowSession(models.Model):
     """An officer signed in at a window, from sign-in to sign-out: who sat where, and when."""
 

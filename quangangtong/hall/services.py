@@ -11,13 +11,22 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
 from quangangtong.accounts.roles import Role
 from quangangtong.catalog.models import ServiceItem
-from quangangtong.hall.models import OfficerSkill, Proficiency, TicketCategory, Window, WindowSession, WindowState
+from quangangtong.hall.models import (
+    OfficerSkill,
+    OfficerSkillChange,
+    Proficiency,
+    SkillAction,
+    TicketCategory,
+    Window,
+    WindowSession,
+    WindowState,
+)
 
 PREFIX_PATTERN = re.compile(r"[A-Z]{1,2}")
 OFFICER_ROLES = (Role.WINDOW_OFFICER, Role.STATION_STAFF)
@@ -255,12 +264,15 @@ def site_items(site):
 
 
 @transaction.atomic
-def officer_skill_set(*, site, officer, proficiency, certified_on, certified_by, category=None, item=None):
+def officer_skill_set(
+    *, site, officer, proficiency, certified_on, certified_by, changed_by, category=None, item=None, reason=""
+):
     """Certify officer for a whole ticket category or one item of site, or change that certification.
 
-    Return (skill, created).
+    changed_by is the user making the change, kept in the skill's history. Return (skill, created).
     """
     certified_by = (certified_by or "").strip()
+    reason = (reason or "").strip()
     errors = {}
     if officer is None or not officer.is_active:
         errors["officer"] = "人员：请选择在职的窗口人员。"
@@ -282,18 +294,96 @@ def officer_skill_set(*, site, officer, proficiency, certified_on, certified_by,
         errors["certified_by"] = "认证方式：请填写培训或竞赛名称，例如“2018年6月集中业务培训”。"
     elif len(certified_by) > 100:
         errors["certified_by"] = "认证方式：最多 100 个字。"
+    if len(reason) > 200:
+        errors["reason"] = "变更说明：最多 200 个字。"
     _raise_if(errors)
-    lookup = {"officer": officer, "category": category} if category else {"officer": officer, "item": item}
-    return OfficerSkill.objects.update_or_create(
-        **lookup,
-        defaults={"proficiency": proficiency, "certified_on": certified_on, "certified_by": certified_by},
+    return officer_skill_write(
+        officer=officer,
+        category=category,
+        item=item,
+        proficiency=proficiency,
+        certified_on=certified_on,
+        certified_by=certified_by,
+        changed_by=changed_by,
+        reason=reason,
     )
 
 
 @transaction.atomic
-def officer_skill_remove(*, skill):
-    """Withdraw a certification: the officer is no longer called for that item or category."""
-    OfficerSkill.objects.filter(pk=skill.pk).delete()
+def officer_skill_write(
+    *, officer, proficiency, certified_on, certified_by, changed_by, category=None, item=None, reason=""
+):
+    """Write a certification whose values are already checked, with its history row; return (skill, created).
+
+    Saving the values the certification already has changes nothing and writes no history row.
+    """
+    lookup = {"officer": officer, "category": category} if category else {"officer": officer, "item": item}
+    values = {"proficiency": proficiency, "certified_on": certified_on, "certified_by": certified_by}
+    # Ordered by pk: the model's ordering outer-joins category and item, which PostgreSQL cannot lock FOR UPDATE.
+    skill = OfficerSkill.objects.select_for_update().filter(**lookup).order_by("pk").first()
+    if skill is None:
+        try:
+            with transaction.atomic():
+                skill = OfficerSkill.objects.create(**lookup, **values)
+        except IntegrityError:
+            # Another request certified the same scope a moment ago: this one becomes a change of it.
+            skill = OfficerSkill.objects.select_for_update().get(**lookup)
+        else:
+            _skill_change_write(skill=skill, action=SkillAction.GRANTED, changed_by=changed_by, reason=reason)
+            return skill, True
+    changed = [name for name, value in values.items() if getattr(skill, name) != value]
+    if changed:
+        for name in changed:
+            setattr(skill, name, values[name])
+        skill.save(update_fields=changed)
+        _skill_change_write(skill=skill, action=SkillAction.CHANGED, changed_by=changed_by, reason=reason)
+    return skill, False
+
+
+@transaction.atomic
+def officer_skill_remove(*, skill, changed_by, reason=""):
+    """Withdraw a certification: the officer is no longer called for that item or category.
+
+    Return False, writing nothing, when it was already withdrawn (a double click, or two managers at once).
+    """
+    reason = (reason or "").strip()
+    _raise_if({"reason": "撤销原因：最多 200 个字。"} if len(reason) > 200 else {})
+    # The lock makes a second, concurrent withdrawal wait for the first and then find nothing to withdraw.
+    current = OfficerSkill.objects.select_for_update().filter(pk=skill.pk).order_by("pk").first()
+    if current is None:
+        return False
+    deleted, _ = OfficerSkill.objects.filter(pk=current.pk).delete()
+    if not deleted:
+        return False
+    _skill_change_write(skill=current, action=SkillAction.WITHDRAWN, changed_by=changed_by, reason=reason)
+    return True
+
+
+def _skill_change_write(*, skill, action, changed_by, reason=""):
+    return OfficerSkillChange.objects.create(
+        officer_id=skill.officer_id,
+        item_id=skill.item_id,
+        category_id=skill.category_id,
+        action=action,
+        proficiency=skill.proficiency,
+        certified_on=skill.certified_on,
+        certified_by=skill.certified_by,
+        changed_by=changed_by,
+        changed_at=timezone.now(),
+        reason=reason,
+    )
+
+
+def skill_history(*, site, officers=None):
+    """Return the certification changes for site's categories and items, newest first, with who made them."""
+    changes = OfficerSkillChange.objects.filter(Q(category__site=site) | Q(item__ticket_categories__site=site))
+    if officers is not None:
+        changes = changes.filter(officer__in=officers)
+    return (
+        changes.select_related("category", "item", "item__department", "changed_by")
+        .distinct()
+        .order_by("-changed_at", "-pk")
+    )
 
 
 def skill_in_site(skill, site):
@@ -324,6 +414,7 @@ class MatrixRow:
     window: Window | None
     cells: list
     skills: list
+    history: list = field(default_factory=list)  # filled only when asked for
 
 
 @dataclass
@@ -337,8 +428,11 @@ class SkillMatrix:
     on_floor: int
 
 
-def skill_matrix(*, site):
-    """Return officers × categories of site, and the items and categories nobody (on the floor now) can serve."""
+def skill_matrix(*, site, with_history=False):
+    """Return officers × categories of site, and the items and categories nobody (on the floor now) can serve.
+
+    with_history adds each officer's certification changes at site, newest first.
+    """
     categories = list(TicketCategory.objects.filter(site=site, is_active=True).prefetch_related("items"))
     items_of = {c.pk: {i.pk for i in c.items.all() if i.is_active} for c in categories}
     officers = list(officers_for(site))
@@ -375,6 +469,12 @@ def skill_matrix(*, site):
         ]
         officer_skills = [s for s in skills if s.officer_id == officer.pk]
         rows.append(MatrixRow(officer=officer, window=window_of.get(officer.pk), cells=cells, skills=officer_skills))
+    if with_history:
+        history_of = {}
+        for change in skill_history(site=site, officers=officers):
+            history_of.setdefault(change.officer_id, []).append(change)
+        for row in rows:
+            row.history = history_of.get(row.officer.pk, [])
 
     def servable(officer_id, category_ids):
         """Return (items, categories) the officer can serve within category_ids."""

@@ -121,6 +121,7 @@ class SkillForm(forms.Form):
         error_messages={"required": "认证日期：请填写。", "invalid": "认证日期：格式应为 YYYY-MM-DD。"},
     )
     certified_by = forms.CharField(label="认证方式（培训或竞赛）", required=False)
+    reason = forms.CharField(label="变更说明（选填）", required=False)
 
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)
@@ -323,8 +324,9 @@ def floor_category(request, site, category_id):
 # --- skill matrix -------------------------------------------------------------------------------
 
 
-def _matrix_render(request, site, *, form=None, status=200):
+def _matrix_render(request, site, *, form=None, errors=None, status=200):
     can_edit = user_has_role(request.user, Role.HALL_MANAGER)
+    can_see_history = user_has_role(request.user, Role.HALL_MANAGER, Role.SUPERVISOR)
     if can_edit and form is None:
         initial = {"certified_on": timezone.localdate(), "proficiency": Proficiency.FLUENT}
         edit = request.GET.get("edit", "")
@@ -339,15 +341,16 @@ def _matrix_render(request, site, *, form=None, status=200):
                 "certified_by": skill.certified_by,
             }
         form = SkillForm(site=site, initial=initial)
-    matrix = skill_matrix(site=site)
+    matrix = skill_matrix(site=site, with_history=can_see_history)
     items_by_category = [(c, [i for i in c.items.all() if i.is_active]) for c in matrix.categories]
     context = {
         "site": site,
         "sites": Site.objects.all(),
         "matrix": matrix,
         "can_edit": can_edit,
+        "can_see_history": can_see_history,
         "form": form,
-        "errors": _errors(form) if form is not None and form.is_bound else [],
+        "errors": errors or (_errors(form) if form is not None and form.is_bound else []),
         "items_by_category": items_by_category,
     }
     return render(request, "hall/skills_matrix.html", context, status=status)
@@ -365,7 +368,7 @@ def skill_set(request, site):
     """Add or change an officer's certification for a category or an item."""
     site = _site_for(site)
     form = SkillForm(request.POST, site=site)
-    result = _save(form, lambda data: officer_skill_set(site=site, **data))
+    result = _save(form, lambda data: officer_skill_set(site=site, changed_by=request.user, **data))
     if result is None:
         return _matrix_render(request, site, form=form, status=400)
     skill, created = result
@@ -384,7 +387,13 @@ def skill_remove(request, site, skill_id):
     skill = get_object_or_404(OfficerSkill.objects.select_related("officer", "category", "item"), pk=skill_id)
     if not skill_in_site(skill, site):
         raise Http404("该认证不属于本站点")
-    officer_skill_remove(skill=skill)
+    try:
+        withdrawn = officer_skill_remove(skill=skill, changed_by=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        return _matrix_render(request, site, errors=exc.messages, status=400)
     who = skill.officer.get_full_name() or skill.officer.get_username()
-    messages.success(request, f"已撤销认证：{who} · {skill.category or skill.item}。")
+    if withdrawn:
+        messages.success(request, f"已撤销认证：{who} · {skill.category or skill.item}。")
+    else:
+        messages.info(request, f"该认证已被撤销过：{who} · {skill.category or skill.item}。")
     return redirect(reverse("skills-matrix", args=[site.code]) + f"#officer-{skill.officer_id}")

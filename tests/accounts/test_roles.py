@@ -29,6 +29,7 @@ RULES = [
     ("post", "workdays-year-confirm", MANAGER),
     ("get", "admin:index", MANAGER),
     ("get", "admin:catalog_serviceitem_changelist", MANAGER),
+    ("get", "admin:hall_officerskillchange_changelist", MANAGER),
 ]
 
 

@@ -323,6 +323,7 @@ def test_the_service_refuses_an_item_outside_the_site(hall):
             proficiency="fluent",
             certified_on=datetime.date(2026, 1, 1),
             certified_by="培训",
+            changed_by=None,
         )
     assert "item" in caught.value.message_dict
 
@@ -336,6 +337,7 @@ def test_the_service_refuses_someone_who_is_not_a_window_officer(hall):
             proficiency="fluent",
             certified_on=datetime.date(2026, 1, 1),
             certified_by="培训",
+            changed_by=None,
         )
     assert caught.value.message_dict["officer"] == ["人员：王主任不是综合窗口人员或社区工作人员。"]
     assert not OfficerSkill.objects.filter(officer__username="manager").exists()
