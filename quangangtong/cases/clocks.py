@@ -23,6 +23,10 @@ from quangangtong.catalog.models import LimitUnit
 
 ONE_DAY = datetime.timedelta(days=1)
 WORKING_HOURS_PER_DAY = 8
+# 行政许可法 §32 (四): materials incomplete → tell the applicant everything to correct "当场或者在五日内";
+# "逾期不告知的，自收到申请材料之日起即为受理". §82 counts the Act's periods "以工作日计算，不含法定节假日", so
+# the 五日 are five working days, counted from the day after receipt like every other period here.
+INTAKE_WINDOW_WORKING_DAYS = 5
 
 
 class WarningLevel(models.TextChoices):
@@ -63,6 +67,11 @@ def suspended_days(periods, *, today, calendar):
         working += calendar.working_days_between(started, end)
         natural += (end - started).days
     return working, natural
+
+
+def intake_window_last_day(*, received_on, calendar):
+    """Return the last day on which a case received on received_on may still get its 补正 notice or decision."""
+    return calendar.add_working_days(received_on, INTAKE_WINDOW_WORKING_DAYS)
 
 
 def remaining_working_days(*, today, due, calendar):

@@ -5,6 +5,7 @@ result. Every refusal carries its reason in Chinese. The states follow cn_standa
 
     收件 ─┬─ 受理 ───────────────┐            (即办件: 当场决定)
           ├─ 容缺受理 ───────────┤
+          ├─ 逾期未告知视为受理 ─┤            (系统: 收件后五个工作日内未告知补正也未决定, 行政许可法 §32)
           ├─ 待补正 ─ 补正收到 → 收件;  逾期 → 补正不来办结 (终态)
           └─ 不予受理 (终态)     │
     受理 ─ 转办 → 审查中 (承办 → 审核 → 批准; 通过 / 退回一步) ⇄ 特别程序挂起 (计时暂停)
@@ -51,6 +52,7 @@ class Action(models.TextChoices):
     MARK_MATERIAL = "mark_material", "登记材料"
     ACCEPT = "accept", "受理"
     ACCEPT_WITH_PROMISE = "accept_with_promise", "容缺受理"
+    ACCEPT_BY_LAW = "accept_by_law", "逾期未告知视为受理"
     REQUEST_CORRECTION = "request_correction", "一次性告知补正"
     CORRECTION_RECEIVED = "correction_received", "收取补正材料"
     REJECT = "reject", "不予受理"
@@ -83,6 +85,8 @@ TRANSITIONS = {
     Action.MARK_MATERIAL: ({CaseState.RECEIVED}, None),
     Action.ACCEPT: ({CaseState.RECEIVED}, CaseState.ACCEPTED),
     Action.ACCEPT_WITH_PROMISE: ({CaseState.RECEIVED}, CaseState.ACCEPTED_DEFERRED),
+    # Accepted whatever the materials (the law says so); 容缺 materials already promised keep their promise.
+    Action.ACCEPT_BY_LAW: ({CaseState.RECEIVED}, CaseState.ACCEPTED),
     Action.REQUEST_CORRECTION: ({CaseState.RECEIVED}, CaseState.CORRECTION),
     Action.CORRECTION_RECEIVED: ({CaseState.CORRECTION}, CaseState.RECEIVED),
     Action.REJECT: ({CaseState.RECEIVED, CaseState.CORRECTION}, CaseState.NOT_ACCEPTED),
@@ -106,6 +110,7 @@ STATE_REASONS = {
     (Action.ACCEPT, CaseState.CORRECTION): "办件正在等待补正，请先收取补正材料",
     (Action.ACCEPT_WITH_PROMISE, CaseState.CORRECTION): "办件正在等待补正，请先收取补正材料",
     (Action.REQUEST_CORRECTION, CaseState.CORRECTION): "已出具一次性告知书，请等待申请人补正后再核对材料",
+    (Action.ACCEPT_BY_LAW, CaseState.CORRECTION): "已在期限内出具一次性告知书，不适用逾期视为受理",
     (Action.TRANSFER, CaseState.RECEIVED): "办件尚未受理，请先受理再转办",
     (Action.TRANSFER, CaseState.REVIEWING): "办件已转办，正在审查中",
     (Action.STEP_PASS, CaseState.SUSPENDED): "办件处于特别程序挂起中，请先恢复计时",
@@ -221,6 +226,8 @@ def apply(facts, action, *, decision="", deferred_outstanding=None):
     after = replace(facts, state=target or facts.state)
     if action == Action.MARK_MATERIAL and deferred_outstanding is not None:
         after = replace(after, deferred_outstanding=max(0, deferred_outstanding))
+    elif action == Action.ACCEPT_BY_LAW and facts.deferred_outstanding:
+        after = replace(after, state=CaseState.ACCEPTED_DEFERRED)
     elif action == Action.DEFERRED_RECEIVED:
         left = facts.deferred_outstanding - 1
         state = CaseState.ACCEPTED if facts.state == CaseState.ACCEPTED_DEFERRED and not left else facts.state

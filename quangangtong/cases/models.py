@@ -89,6 +89,11 @@ class Case(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+", verbose_name="受理人"
     )
+    intake_window_missed = models.BooleanField(
+        "逾期未告知（视为受理）",
+        default=False,
+        help_text="收件后五个工作日内既未一次性告知补正也未受理，依行政许可法第三十二条自收件之日起视为受理；列入督办",
+    )
     transferred_at = models.DateTimeField("转办时间", null=True, blank=True)
     # The clocks (clocks.py): limits snapshotted from the item at acceptance, dates and colour recomputed
     # by services and by the nightly cases_recompute.
@@ -242,6 +247,7 @@ class EventKind(models.TextChoices):
     MATERIAL_MARKED = "material_marked", "登记材料"
     ACCEPTED = "accepted", "受理"
     ACCEPTED_WITH_PROMISE = "accepted_with_promise", "容缺受理"
+    ACCEPTED_BY_LAW = "accepted_by_law", "逾期未告知视为受理"
     CORRECTION_REQUESTED = "correction_requested", "一次性告知补正"
     CORRECTION_RECEIVED = "correction_received", "收取补正材料"
     REJECTED = "rejected", "不予受理"

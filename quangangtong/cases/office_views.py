@@ -124,6 +124,8 @@ def _event_note(event):
     if kind == EventKind.DECIDED and detail.get("decision") in Decision.values:
         name, number = detail.get("result_name", ""), detail.get("result_number", "")
         return f"{Decision(detail['decision']).label}：{name} {number}".strip()
+    if kind == EventKind.ACCEPTED_BY_LAW:
+        return f"告知期限{detail.get('window_last_day', '')}届满，受理日期为收件日{detail.get('received_on', '')}"
     if kind == EventKind.SUPERVISION_ISSUED:
         return f"回复期限 {detail.get('reply_due', '')}"
     if kind == EventKind.SUPERVISION_REPLIED and detail.get("late"):
@@ -375,6 +377,11 @@ def supervision_list(request):
         cases = cases.filter(number__icontains=number)
     # Today's colours, not only those the nightly run stored (services.cases_for_supervision).
     rows = running_by_warning(cases, [warning] if warning else WATCHED)
+    if not warning:
+        # A case the law accepted because the window let its five days pass is a 督办 matter whatever its colour.
+        listed = {case.pk for case in rows}
+        missed = running_by_warning(cases.filter(intake_window_missed=True), list(WarningLevel.values))
+        rows = sorted(rows + [case for case in missed if case.pk not in listed], key=urgency)
     urged = request.GET.get("urged", "")
     if urged == "open":
         rows = [case for case in rows if case.open_supervision_list]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from quangangtong.accounts.roles import Role, role_required, user_has_role
 from quangangtong.cases import services
+from quangangtong.cases.clocks import intake_window_last_day
 from quangangtong.cases.documents import case_document_pdf, case_documents, case_progress_url
 from quangangtong.cases.errors import CaseError
 from quangangtong.cases.lifecycle import CLOCK_STATES, Action, CaseState, Decision
@@ -258,8 +259,14 @@ def _event_note(event):
         return f"第{detail.get('sequence', 1)}次告知：{names}；补正期限 {detail.get('return_by', '')}"
     if kind == EventKind.CORRECTION_RECEIVED:
         return f"收到：{names}"
+    if kind == EventKind.ACCEPTED_BY_LAW:
+        return (
+            f"收件后五个工作日内（至{detail.get('window_last_day', '')}）未告知补正，"
+            f"依法自收件之日起视为受理；承诺办结日期 {detail.get('promised_due', '')}"
+        )
     if kind in (EventKind.ACCEPTED, EventKind.ACCEPTED_WITH_PROMISE):
-        return f"承诺办结日期 {detail.get('promised_due', '')}"
+        dated_back = "；逾期未告知，受理日期为收件日" if detail.get("accepted_on_receipt") else ""
+        return f"承诺办结日期 {detail.get('promised_due', '')}{dated_back}"
     if kind == EventKind.DEFERRED_RECEIVED:
         return f"收到容缺材料：{detail.get('name', '')}"
     if kind == EventKind.TRANSFERRED:
@@ -299,9 +306,15 @@ def _render_case(request, case, *, error=None, action="", status=200, revealed=N
     for event in events:
         event.note = _event_note(event)
     clock = services.case_clock(case, today=today) if case.state in CLOCK_STATES else None
+    intake_last_day = None
+    if case.state == CaseState.RECEIVED and notice is None:
+        intake_last_day = intake_window_last_day(
+            received_on=timezone.localdate(case.opened_at), calendar=WorkdayCalendar()
+        )
     context = {
         "case": case,
         "today": today,
+        "intake_last_day": intake_last_day,
         "clock": clock,
         "overdue_days": -clock.remaining_working_days if clock and clock.remaining_working_days < 0 else 0,
         "checks": checks,

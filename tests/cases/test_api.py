@@ -323,7 +323,7 @@ def test_it_answers_404_for_an_action_on_an_unknown_case(api, hall):
 
 
 def test_it_accepts_with_a_promise_and_takes_the_deferred_material_later(api, hall):
-    case = hall.receive_all(hall.open(BENEFIT), but=["解除或终止劳动关系"])
+    case = hall.receive_all(hall.open(BENEFIT, now=timezone.now()), but=["解除或终止劳动关系"])
     line = _line(case, "解除或终止劳动关系")
     due = (timezone.localdate() + datetime.timedelta(days=2)).isoformat()
     response = _act(
@@ -344,7 +344,7 @@ def test_it_accepts_with_a_promise_and_takes_the_deferred_material_later(api, ha
 
 
 def test_it_issues_a_correction_notice_and_takes_the_materials_back(api, hall):
-    case = hall.receive_all(hall.open(), but=["申请表"])
+    case = hall.receive_all(hall.open(now=timezone.now()), but=["申请表"])
     response = _act(api, case, "request-correction", hall.officer)
     assert response.status_code == 200, response.content
     data = response.json()
@@ -356,7 +356,7 @@ def test_it_issues_a_correction_notice_and_takes_the_materials_back(api, hall):
 
 
 def test_it_refuses_correction_materials_not_on_the_notice(api, hall):
-    case = hall.receive_all(hall.open(), but=["申请表"])
+    case = hall.receive_all(hall.open(now=timezone.now()), but=["申请表"])
     _act(api, case, "request-correction", hall.officer)
     case.refresh_from_db()
     unchanged = _unchanged(case)

@@ -17,7 +17,7 @@ from quangangtong.cases.documents import (
 from quangangtong.cases.models import ApplicantKind, MaterialStatus
 
 from ..documents.helpers import pdf_text, qr_matrix
-from .conftest import AGENT_ID, BENEFIT, COMPANY, CREDIT_CODE, EMPLOYMENT_CARD, PERSON_ID, PHONE
+from .conftest import ACCEPTED_AT, AGENT_ID, BENEFIT, COMPANY, CREDIT_CODE, EMPLOYMENT_CARD, PERSON_ID, PHONE
 
 pytestmark = pytest.mark.django_db
 
@@ -127,7 +127,7 @@ def test_it_prints_the_acceptance_of_an_immediate_case_as_decided_on_the_spot(of
 def test_it_prints_each_correction_notice_with_every_material_it_listed(officer, hall):
     case, missing = _missing_one(hall)
     assert pdf(officer, case, "correction-1").status_code == 404
-    services.case_request_correction(case=case, user=hall.officer)
+    services.case_request_correction(case=case, user=hall.officer, now=ACCEPTED_AT)
     text = assert_pdf_of(pdf(officer, case, "correction-1"), case)
     assert "补正材料通知书" in text
     assert "".join(missing.name.split()) in text
@@ -136,7 +136,7 @@ def test_it_prints_each_correction_notice_with_every_material_it_listed(officer,
 
 def test_it_keeps_the_correction_notice_after_the_materials_came_back(officer, hall):
     case, missing = _missing_one(hall)
-    services.case_request_correction(case=case, user=hall.officer)
+    services.case_request_correction(case=case, user=hall.officer, now=ACCEPTED_AT)
     services.case_correction_received(case=case, user=hall.officer)
     text = assert_pdf_of(pdf(officer, case, "correction-1"), case)
     assert "".join(missing.name.split()) in text

@@ -243,7 +243,7 @@ def test_it_lets_a_supervisor_override_with_a_reason(hall):
 
 def test_it_refuses_a_returned_material_not_on_the_notice(hall):
     case = _half_received(hall)
-    services.case_request_correction(case=case, user=hall.officer)
+    services.case_request_correction(case=case, user=hall.officer, now=ACCEPTED_AT)
     with pytest.raises(CaseError) as refused:
         services.case_correction_received(case=case, user=hall.officer, received=[_line(case, "居民身份证")])
     assert refused.value.field == "received"
@@ -271,7 +271,7 @@ def test_it_needs_a_reason_to_reject(hall):
 
 def test_it_rejects_while_waiting_for_correction_but_not_after_acceptance(hall):
     case = _half_received(hall)
-    services.case_request_correction(case=case, user=hall.officer)
+    services.case_request_correction(case=case, user=hall.officer, now=ACCEPTED_AT)
     assert services.case_reject(case=case, user=hall.officer, reason="不符合条件").state == CaseState.NOT_ACCEPTED
     with pytest.raises(CaseError, match="已受理"):
         services.case_reject(case=hall.accepted(), user=hall.officer, reason="不符合条件")

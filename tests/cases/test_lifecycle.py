@@ -50,6 +50,36 @@ def test_it_accepts_with_promise_only_when_a_material_is_deferred():
     assert apply(facts, Action.ACCEPT_WITH_PROMISE).state == CaseState.ACCEPTED_DEFERRED
 
 
+@given(
+    immediate=st.booleans(),
+    deferred=st.integers(0, 3),
+    step=st.sampled_from(["", *Step.values]),
+    decision=st.sampled_from(["", *Decision.values]),
+    state=st.sampled_from(CaseState.values),
+)
+def test_the_law_accepts_only_a_received_case_whatever_its_materials(immediate, deferred, step, decision, state):
+    facts = CaseFacts(state=state, immediate=immediate, deferred_outstanding=deferred, step=step, decision=decision)
+    verdict = check(facts, Action.ACCEPT_BY_LAW)
+    assert verdict.allowed == (state == CaseState.RECEIVED), verdict.reason
+    if not verdict.allowed:
+        with pytest.raises(Refused):
+            apply(facts, Action.ACCEPT_BY_LAW)
+        return
+    after = apply(facts, Action.ACCEPT_BY_LAW)
+    # 容缺 materials the applicant promised keep their promise; otherwise a plain acceptance.
+    assert after.state == (CaseState.ACCEPTED_DEFERRED if deferred else CaseState.ACCEPTED)
+    assert (after.immediate, after.deferred_outstanding) == (immediate, deferred)
+    # From there the case goes on as any accepted case: 转办 for a 承诺件, a decision at the window for a 即办件.
+    assert (Action.TRANSFER in allowed_actions(after)) == (not immediate)
+    assert (Action.DECIDE in allowed_actions(after)) == immediate
+
+
+def test_the_law_does_not_accept_a_case_waiting_for_its_correction():
+    verdict = check(CaseFacts(state=CaseState.CORRECTION), Action.ACCEPT_BY_LAW)
+    assert not verdict.allowed
+    assert "一次性告知书" in verdict.reason
+
+
 def test_it_sends_a_correction_back_to_received():
     waiting = apply(RECEIVED, Action.REQUEST_CORRECTION)
     assert waiting.state == CaseState.CORRECTION
@@ -175,7 +205,7 @@ def test_it_stays_in_reachable_states_and_refusals_change_nothing(immediate, dat
         assert facts.state in REACHABLE
         sources, target = TRANSITIONS[action]
         assert before.state in sources
-        if action != Action.DEFERRED_RECEIVED:
+        if action not in (Action.DEFERRED_RECEIVED, Action.ACCEPT_BY_LAW):
             assert facts.state == (target or before.state)
         assert facts.deferred_outstanding >= 0
         if facts.state == CaseState.REVIEWING:

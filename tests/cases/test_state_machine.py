@@ -32,7 +32,8 @@ pytestmark = pytest.mark.django_db
 REACHABLE = lifecycle.reachable_states()
 PICK = st.integers(0, 1000)
 # The actions a person takes through a service (the others are the system's: nightly run, release).
-SERVICE_ACTIONS = [a for a in Action if a not in (Action.ABANDON_CORRECTION, Action.TERMINATE, Action.RELEASE)]
+SYSTEM_ACTIONS = (Action.ABANDON_CORRECTION, Action.TERMINATE, Action.RELEASE, Action.ACCEPT_BY_LAW)
+SERVICE_ACTIONS = [a for a in Action if a not in SYSTEM_ACTIONS]
 ITEMS = [BENEFIT, HARDSHIP, UNEMPLOYMENT]
 # Events that record a change of state; the others (materials marked, colours, 督办 …) leave it where it was.
 SAME_STATE = {EventKind.MATERIAL_MARKED, EventKind.WARNING_CHANGED, EventKind.STEP_OVERRUN, EventKind.STEP_PASSED,
@@ -64,6 +65,7 @@ class CaseMachine(RuleBasedStateMachine):
         self._atomic.__enter__()
         self.now = ACCEPTED_AT
         self.finished = {}
+        self.last_night = None
 
     def teardown(self):
         transaction.set_rollback(True)
@@ -194,6 +196,7 @@ class CaseMachine(RuleBasedStateMachine):
         day = self.now.date() + datetime.timedelta(days=days)
         self.now = self.now.replace(year=day.year, month=day.month, day=day.day, hour=1)
         services.cases_recompute(today=day, now=self.now)
+        self.last_night = day
 
     # --- invariants -----------------------------------------------------------------------------
 
@@ -213,6 +216,21 @@ class CaseMachine(RuleBasedStateMachine):
                 assert before == previous, f"case {case_id}: {kind} starts from {before}, not {previous}"
                 if kind in SAME_STATE:
                     assert before == after or kind == EventKind.DEFERRED_RECEIVED
+
+    @invariant()
+    def no_case_waits_undecided_past_its_window_after_a_night(self):
+        if self.last_night is None:
+            return
+        for case in Case.objects.filter(state=CaseState.RECEIVED):
+            assert services.intake_window_lapsed(case, today=self.last_night) is None, case.number
+
+    @invariant()
+    def the_law_accepts_from_the_receipt_and_with_no_officer(self):
+        for by_law in CaseEvent.objects.filter(kind=EventKind.ACCEPTED_BY_LAW).select_related("case"):
+            event("accepted by law")
+            case = by_law.case
+            assert by_law.actor is None
+            assert (case.accepted_at, case.accepted_by, case.intake_window_missed) == (case.opened_at, None, True)
 
     @invariant()
     def a_finished_case_never_changes(self):

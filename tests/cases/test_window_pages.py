@@ -376,7 +376,7 @@ def test_it_refuses_to_accept_with_materials_missing(officer, hall):
 
 
 def test_it_issues_the_one_time_correction_notice(officer, hall):
-    case = hall.receive_all(hall.open(), but=("申请表",))
+    case = hall.receive_all(hall.open(now=timezone.now()), but=("申请表",))
     response = act(officer, case, "request_correction")
     assert response.status_code == 302
     assert fresh(case).state == CaseState.CORRECTION
@@ -392,7 +392,7 @@ def test_it_refuses_a_correction_notice_when_nothing_is_missing(officer, hall):
 
 
 def test_it_takes_in_the_corrected_materials(officer, hall):
-    case = hall.receive_all(hall.open(), but=("申请表",))
+    case = hall.receive_all(hall.open(now=timezone.now()), but=("申请表",))
     services.case_request_correction(case=case, user=hall.officer)
     listed = case.correction_notices.get().items.get().material
     response = act(officer, case, "correction_received", received=[listed.pk])
@@ -404,7 +404,7 @@ def test_it_takes_in_the_corrected_materials(officer, hall):
 
 def _returned_then_another_missing(hall):
     """A case whose first notice listed the application form, taken back; now the ID copy is found wanting."""
-    case = hall.receive_all(hall.open(), but=("申请表",))
+    case = hall.receive_all(hall.open(now=timezone.now()), but=("申请表",))
     services.case_request_correction(case=case, user=hall.officer)
     listed = case.correction_notices.get().items.get().material
     services.case_correction_received(case=case, user=hall.officer, received=[listed.pk])
@@ -458,7 +458,7 @@ def test_a_second_notice_needs_a_real_supervisor(officer, hall, who, password, s
 
 
 def test_it_refuses_a_correction_received_with_nothing_ticked(officer, hall):
-    case = hall.receive_all(hall.open(), but=("申请表",))
+    case = hall.receive_all(hall.open(now=timezone.now()), but=("申请表",))
     services.case_request_correction(case=case, user=hall.officer)
     response = act(officer, case, "correction_received")
     assert response.status_code == 400
@@ -486,7 +486,7 @@ def test_it_refuses_a_rejection_without_a_reason_and_keeps_the_remedies_typed(of
 
 
 def _deferred_case(hall):
-    case = hall.receive_all(hall.open(BENEFIT), but=("解除或终止劳动关系",))
+    case = hall.receive_all(hall.open(BENEFIT, now=timezone.now()), but=("解除或终止劳动关系",))
     line = case.materials.get(necessity="3")
     services.case_material_mark(
         case=case, user=hall.officer, material=line, status="deferred", promise="三日内补交",

@@ -15,6 +15,7 @@ from quangangtong.cases.services._common import DEFAULT_REMEDIES, ClockRules, ca
 from quangangtong.cases.services.delivery import case_deliver_at_window, case_mark_delivered, case_post
 from quangangtong.cases.services.intake import (
     case_accept,
+    case_accept_by_law,
     case_accept_with_promise,
     case_correction_received,
     case_deferred_material_received,
@@ -22,6 +23,8 @@ from quangangtong.cases.services.intake import (
     case_open,
     case_reject,
     case_request_correction,
+    intake_window_lapsed,
+    site_handles_item,
 )
 from quangangtong.cases.services.nightly import RecomputeSummary, cases_recompute
 from quangangtong.cases.services.public import (
@@ -64,6 +67,7 @@ __all__ = [
     "card_issue",
     "card_revoke",
     "case_accept",
+    "case_accept_by_law",
     "case_accept_with_promise",
     "case_actions",
     "case_clock",
@@ -95,6 +99,8 @@ __all__ = [
     "cases_recompute",
     "clock_rules",
     "department_inbox",
+    "intake_window_lapsed",
+    "site_handles_item",
     "supervision_issue",
     "supervision_reply",
 ]

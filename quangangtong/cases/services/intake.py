@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from quangangtong.accounts.roles import Role, user_has_role
-from quangangtong.cases import lifecycle
+from quangangtong.cases import clocks, lifecycle
 from quangangtong.cases.errors import CaseError
 from quangangtong.cases.lifecycle import Action
 from quangangtong.cases.models import (
@@ -48,6 +48,7 @@ from quangangtong.cases.services._common import (
     case_clock,
 )
 from quangangtong.catalog.models import LimitUnit, Necessity
+from quangangtong.hall.services import site_items
 from quangangtong.ids import IdNumberError, validate_mobile, validate_resident_id, validate_uscc
 from quangangtong.workdays.services import WorkdayCalendar
 
@@ -145,6 +146,7 @@ def case_open(
     role = _role(user, WINDOW_ROLES, "收件")
     if item is None or not item.is_active:
         raise CaseError("事项：请选择在用的政务服务事项。", status=400, field="item")
+    _check_site_handles(site, item)
     if channel not in Channel.values:
         raise CaseError("申报来源：请选择窗口、网上或邮寄。", status=400, field="channel")
     _check_pickup_method(pickup_method, item)
@@ -192,6 +194,27 @@ def case_open(
         channel=channel, ticket=ticket.number if ticket else None,
     )  # fmt: skip
     return case
+
+
+def site_handles_item(site, item):
+    """Return whether site may open cases for item: a hall takes any item; a station (就近办) only its own.
+
+    A station's own items are those delegated to it in the catalogue (下沉站点) and those its ticket
+    categories serve (hall.services.site_items), so that a ticket it issued can always become a case.
+    """
+    if site.parent_id is None and not site.is_station:
+        return True
+    return item.delegated_sites.filter(pk=site.pk).exists() or site_items(site).filter(pk=item.pk).exists()
+
+
+def _check_site_handles(site, item):
+    if not site_handles_item(site, item):
+        hall = f"请到{site.parent.name}办理，" if site.parent_id else ""
+        raise CaseError(
+            f"事项：“{item.name}”不是{site.name}就近办理的事项，本站不能收件；{hall}或选择本站办理的事项。",
+            status=400,
+            field="item",
+        )
 
 
 def _check_pickup_method(pickup_method, item):
@@ -283,14 +306,17 @@ def _refuse_incomplete(missing):
     )
 
 
-def _start_clocks(case, *, user, now, pickup_method):
-    """Set what acceptance sets (limits snapshotted from the item, the clocks); return the fields changed."""
+def _start_clocks(case, *, user, now, pickup_method, accepted_at=None):
+    """Set what acceptance sets (limits snapshotted from the item, the clocks); return the fields changed.
+
+    accepted_at is when the acceptance counts from (now unless the law dates it back to the receipt).
+    """
     today = timezone.localdate(now)
     if pickup_method is not None:
         _check_pickup_method(pickup_method, case.item)
         case.pickup_method = pickup_method
     item = case.item
-    case.accepted_at, case.accepted_by = now, user
+    case.accepted_at, case.accepted_by = accepted_at or now, user
     case.legal_limit, case.legal_limit_unit = item.legal_limit, item.legal_limit_unit
     if case.is_immediate:
         case.promised_limit, case.promised_limit_unit = 0, LimitUnit.IMMEDIATE
@@ -301,9 +327,45 @@ def _start_clocks(case, *, user, now, pickup_method):
     return fields + _set_clock(case, case_clock(case, today=today), today)
 
 
+ACCEPTANCE_BY_LAW_BASIS = (
+    "《中华人民共和国行政许可法》第三十二条第一款第（四）项：申请材料不齐全或者不符合法定形式的，应当当场或者在五日内"
+    "一次告知申请人需要补正的全部内容，逾期不告知的，自收到申请材料之日起即为受理；第八十二条：期限以工作日计算。"
+)
+
+
+def intake_window_lapsed(case, *, today, calendar=None):
+    """Return the last day of the case's 五日 window if it has passed with no 补正 notice, else None.
+
+    Only the first window counts: once a notice was issued in time, the applicant's return is no new receipt.
+    """
+    if case.state != lifecycle.CaseState.RECEIVED or case.correction_notices.exists():
+        return None
+    last_day = clocks.intake_window_last_day(
+        received_on=timezone.localdate(case.opened_at), calendar=calendar or WorkdayCalendar()
+    )
+    return last_day if today > last_day else None
+
+
+def _dated_back(case, *, now):
+    """Return (accepted_at, detail) for an officer's acceptance: the receipt when the window has lapsed."""
+    last_day = intake_window_lapsed(case, today=timezone.localdate(now))
+    if last_day is None:
+        return now, {}
+    case.intake_window_missed = True
+    return case.opened_at, {
+        "accepted_on_receipt": True,
+        "window_last_day": last_day.isoformat(),
+        "basis": ACCEPTANCE_BY_LAW_BASIS,
+    }
+
+
 @transaction.atomic
 def case_accept(*, case, user, pickup_method=None, now=None, expected_version=None):
-    """Accept the case (受理): every required material is in; the clocks start tomorrow (民法典 §201)."""
+    """Accept the case (受理): every required material is in; the clocks start tomorrow (民法典 §201).
+
+    Past the 五日 window (intake_window_lapsed) the law already accepted the case on its receipt: the
+    acceptance counts from then and the case is flagged for 督办 (intake_window_missed).
+    """
     now = now or timezone.now()
     role = _role(user, WINDOW_ROLES, "受理")
     case = _lock(case, expected_version)
@@ -312,12 +374,13 @@ def case_accept(*, case, user, pickup_method=None, now=None, expected_version=No
     missing = _incomplete(case, allow_deferred=False)
     if missing:
         _refuse_incomplete(missing)
+    accepted_at, by_law = _dated_back(case, now=now)
     case.state = after.state
-    fields = _start_clocks(case, user=user, now=now, pickup_method=pickup_method)
-    _save(case, "state", *fields)
+    fields = _start_clocks(case, user=user, now=now, pickup_method=pickup_method, accepted_at=accepted_at)
+    _save(case, "state", "intake_window_missed", *fields)
     _record(
         case, EventKind.ACCEPTED, at=now, actor=user, role=role, from_state=from_state, action=BusinessAction.PASS,
-        legal_due=case.legal_due.isoformat(), promised_due=case.promised_due.isoformat(),
+        legal_due=case.legal_due.isoformat(), promised_due=case.promised_due.isoformat(), **by_law,
     )  # fmt: skip
     case_accepted_notify(case=case, now=now)
     return case
@@ -334,8 +397,9 @@ def case_accept_with_promise(*, case, user, pickup_method=None, now=None, expect
     missing = _incomplete(case, allow_deferred=True)
     if missing:
         _refuse_incomplete(missing)
+    accepted_at, by_law = _dated_back(case, now=now)
     case.state = after.state
-    fields = _start_clocks(case, user=user, now=now, pickup_method=pickup_method)
+    fields = _start_clocks(case, user=user, now=now, pickup_method=pickup_method, accepted_at=accepted_at)
     deferred = list(case.materials.filter(status=MaterialStatus.DEFERRED))
     if not case.is_immediate:
         # 补正时限不得超过该事项承诺时限: the promise must be kept before the case is due.
@@ -347,11 +411,41 @@ def case_accept_with_promise(*, case, user, pickup_method=None, now=None, expect
                 status=400,
                 field="promise_due",
             )
-    _save(case, "state", *fields)
+    _save(case, "state", "intake_window_missed", *fields)
     _record(
         case, EventKind.ACCEPTED_WITH_PROMISE, at=now, actor=user, role=role, from_state=from_state,
         action=BusinessAction.PASS, legal_due=case.legal_due.isoformat(), promised_due=case.promised_due.isoformat(),
-        deferred=[{"material": m.id, "name": m.name, "due": m.promise_due.isoformat()} for m in deferred],
+        deferred=[{"material": m.id, "name": m.name, "due": m.promise_due.isoformat()} for m in deferred], **by_law,
+    )  # fmt: skip
+    case_accepted_notify(case=case, now=now)
+    return case
+
+
+@transaction.atomic
+def case_accept_by_law(*, case, now=None, calendar=None):
+    """Record that the law accepted the case on its receipt: five working days passed with no 补正 notice.
+
+    The system does it (no officer): the clocks start from the receipt, the applicant gets the acceptance
+    text, and the case goes on the supervision list as a failure of the window (intake_window_missed).
+    Refused (409) while the window is still open or once a notice was issued; return the case.
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    case = _lock(case)
+    from_state = case.state
+    after = _transition(case, Action.ACCEPT_BY_LAW)
+    last_day = intake_window_lapsed(case, today=today, calendar=calendar)
+    if last_day is None:
+        raise CaseError("收件后五个工作日的告知期限尚未届满，或已出具一次性告知书，不能视为受理。", status=409)
+    case.state, case.intake_window_missed = after.state, True
+    fields = _start_clocks(case, user=None, now=now, pickup_method=None, accepted_at=case.opened_at)
+    _save(case, "state", "intake_window_missed", *fields)
+    _record(
+        case, EventKind.ACCEPTED_BY_LAW, at=now, from_state=from_state, action=BusinessAction.PASS,
+        opinion=ACCEPTANCE_BY_LAW_BASIS, received_on=timezone.localdate(case.opened_at).isoformat(),
+        window_last_day=last_day.isoformat(), legal_due=case.legal_due.isoformat(),
+        promised_due=case.promised_due.isoformat(),
+        missing=[m.name for m in _incomplete(case, allow_deferred=True)],
     )  # fmt: skip
     case_accepted_notify(case=case, now=now)
     return case
@@ -377,6 +471,15 @@ def case_request_correction(*, case, user, approved_by=None, override_reason="",
     ]
     if not listed:
         raise CaseError("没有缺少或有瑕疵的材料，无需补正；材料齐全的请直接受理。", status=409, field="materials")
+    last_day = intake_window_lapsed(case, today=today)
+    if last_day is not None:
+        raise CaseError(
+            f"一次性告知：本件{timezone.localdate(case.opened_at):%Y-%m-%d}收件，五个工作日的告知期限已于"
+            f"{last_day:%Y-%m-%d}届满。依照行政许可法第三十二条，逾期不告知的，自收到申请材料之日起即为受理，"
+            "不能再要求补正；材料齐全的请受理，否则由系统登记为依法受理。",
+            status=409,
+            field="materials",
+        )
     earlier = set(CorrectionNoticeItem.objects.filter(notice__case=case).values_list("material_id", flat=True))
     new = [m for m in listed if m.id not in earlier]
     override = bool(earlier) and bool(new)

@@ -1,8 +1,9 @@
-"""The nightly run: clocks, warning colours, and cases whose promises or corrections lapsed."""
+"""The nightly run: clocks, warning colours, and cases whose promises, corrections or intake window lapsed."""
 
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from quangangtong.cases import lifecycle
@@ -10,6 +11,7 @@ from quangangtong.cases.lifecycle import Action, CaseState
 from quangangtong.cases.models import (
     BusinessAction,
     Case,
+    CorrectionNotice,
     EventKind,
     MaterialStatus,
 )
@@ -22,6 +24,7 @@ from quangangtong.cases.services._common import (
     case_clock,
     clock_rules,
 )
+from quangangtong.cases.services.intake import case_accept_by_law, intake_window_lapsed
 from quangangtong.workdays.services import WorkdayCalendar
 
 # --- the nightly run ----------------------------------------------------------------------------
@@ -34,11 +37,15 @@ class RecomputeSummary:
     step_overruns: int = 0
     terminated: int = 0
     abandoned: int = 0
+    accepted_by_law: int = 0
     by_warning: dict = field(default_factory=dict)
 
 
 def cases_recompute(*, today, now=None):
     """Recompute every open case's clocks on today; end abandoned 补正 and late 容缺 cases; return a summary.
+
+    A case received and left without a 补正 notice or a decision past its five working days is accepted by
+    law from its receipt (行政许可法 §32, services.case_accept_by_law) and its clocks computed the same night.
 
     Each case is its own transaction: the run takes minutes on a big hall, and windows must not wait for
     it to finish to act on a case. Running it twice on the same day changes nothing the second time.
@@ -48,7 +55,8 @@ def cases_recompute(*, today, now=None):
     rules_cache = {}
     summary = RecomputeSummary()
     states = lifecycle.CLOCK_STATES | lifecycle.DEFERRAL_STATES | {CaseState.CORRECTION}
-    for case_id in Case.objects.filter(state__in=states).order_by("id").values_list("id", flat=True):
+    waiting = Q(state=CaseState.RECEIVED) & ~Exists(CorrectionNotice.objects.filter(case=OuterRef("pk")))
+    for case_id in Case.objects.filter(Q(state__in=states) | waiting).order_by("id").values_list("id", flat=True):
         with transaction.atomic():
             case = _lock(Case(pk=case_id))
             key = (case.site_id, case.item_id)
@@ -60,6 +68,11 @@ def cases_recompute(*, today, now=None):
 
 def _recompute_one(case, *, today, now, calendar, rules, summary):
     summary.checked += 1
+    if case.state == CaseState.RECEIVED:
+        if intake_window_lapsed(case, today=today, calendar=calendar) is None:
+            return
+        case = case_accept_by_law(case=case, now=now, calendar=calendar)
+        summary.accepted_by_law += 1
     from_state = case.state
     if case.state == CaseState.CORRECTION:
         notice = case.correction_notices.order_by("-sequence").first()

@@ -19,7 +19,8 @@ from quangangtong.cases.services._common import (
 PUBLIC_TOKEN_SALT = "quangangtong.cases.public-progress"
 # What the applicant sees of the history: the milestones, without names, opinions or identity data.
 PUBLIC_EVENT_KINDS = (
-    EventKind.OPENED, EventKind.ACCEPTED, EventKind.ACCEPTED_WITH_PROMISE, EventKind.CORRECTION_REQUESTED,
+    EventKind.OPENED, EventKind.ACCEPTED, EventKind.ACCEPTED_WITH_PROMISE, EventKind.ACCEPTED_BY_LAW,
+    EventKind.CORRECTION_REQUESTED,
     EventKind.CORRECTION_RECEIVED, EventKind.REJECTED, EventKind.CORRECTION_ABANDONED, EventKind.DEFERRED_RECEIVED,
     EventKind.TERMINATED, EventKind.TRANSFERRED, EventKind.STEP_PASSED, EventKind.SUSPENDED, EventKind.RESUMED,
     EventKind.DECIDED, EventKind.RELEASED, EventKind.DELIVERED_AT_WINDOW, EventKind.POSTED, EventKind.DELIVERED,

@@ -49,6 +49,7 @@ ACTION_ROLES = {
     Action.SUSPEND: APPROVER_ROLES,
     Action.RESUME: APPROVER_ROLES,
     Action.ABANDON_CORRECTION: None,
+    Action.ACCEPT_BY_LAW: None,
     Action.TERMINATE: None,
     Action.RELEASE: None,
 }
@@ -104,8 +105,12 @@ def approver_inbox(*, user):
 
 
 def cases_for_supervision(*, site=None):
-    """Return the running cases that are yellow or red (a step overrun turns a case yellow), most urgent first."""
-    cases = Case.objects.filter(state__in=lifecycle.CLOCK_STATES, warning__in=[WarningLevel.YELLOW, WarningLevel.RED])
+    """Return the running cases that are yellow or red (a step overrun turns a case yellow), most urgent first.
+
+    A case the law accepted because the window missed its five days (intake_window_missed) is listed too.
+    """
+    watched = dj.Q(warning__in=[WarningLevel.YELLOW, WarningLevel.RED]) | dj.Q(intake_window_missed=True)
+    cases = Case.objects.filter(watched, state__in=lifecycle.CLOCK_STATES)
     if site is not None:
         cases = cases.filter(site=site)
     return _by_urgency(cases)

@@ -12,7 +12,8 @@ EXAMPLE_CRONTAB = "5 0 * * *  set -a; . /etc/qgt/qgt.env; /opt/qgt/.venv/bin/qgt
 class Command(BaseCommand):
     help = (
         "夜间重算办件时限：按工作日历重算每个在办办件的法定、承诺办结日期、剩余工作日和预警颜色（绿、黄、红），"
-        "环节超时的标黄；补正期限已过仍未补正的按“补正不来办结”结束，容缺材料逾期未补的“终止”办理。"
+        "环节超时的标黄；补正期限已过仍未补正的按“补正不来办结”结束，容缺材料逾期未补的“终止”办理；"
+        "收件后五个工作日内既未一次性告知补正也未受理的，依行政许可法第三十二条自收件之日起视为受理（列入督办）。"
         "颜色变化和每项结束都记入办件记录。同一天重复运行不会重复记录。"
         f"由 cron 每天凌晨运行，如：{EXAMPLE_CRONTAB}"
     )
@@ -30,7 +31,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{day:%Y-%m-%d}：检查在办办件 {summary.checked} 件；计时中：{colours}。")
         self.stdout.write(
             f"预警颜色变化 {summary.warnings_changed} 件，环节超时 {summary.step_overruns} 件，"
-            f"容缺逾期终止 {summary.terminated} 件，补正不来办结 {summary.abandoned} 件。"
+            f"容缺逾期终止 {summary.terminated} 件，补正不来办结 {summary.abandoned} 件，"
+            f"逾期未告知视为受理 {summary.accepted_by_law} 件。"
         )
 
     def _day(self, text, today):
