@@ -12,10 +12,7 @@ names the arc that closes the chain. Pure Python; needs no Django settings.
 
 from __future__ import annotations
 
-import concurrent.futures
 import math
-import multiprocessing
-import os
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -30,9 +27,9 @@ from quangangtong.planning.flexibility import (
     skill_graph,
     structure,
 )
-from quangangtong.planning.report import _table, estimate_to_dict, result_to_dict
+from quangangtong.planning.report import estimate_to_dict, result_to_dict, text_table
 from quangangtong.planning.scenario import LEARNING, Scenario, ScenarioText, scenario_load
-from quangangtong.planning.simulation import ReplicatedResult, _estimate, replicate
+from quangangtong.planning.simulation import ReplicatedResult, SimulationPool, estimate, replicate
 
 __all__ = ["island_loads", "plan_cross_train", "structure_warnings"]
 
@@ -71,9 +68,9 @@ def plan_cross_train(
     }
     report = {"seed": seed, "service_factor": service_factor}
 
-    with _Evaluator(workers, options, progress) as evaluator:
-        evaluator.expect(1 + k * len(_candidates(hall)))
-        baseline = evaluator.run([hall])[0]
+    with SimulationPool(workers=workers, progress=progress) as pool:
+        pool.expect(1 + k * len(_candidates(hall)))
+        baseline = pool.map(_evaluate, [{"hall": hall, "options": options}])[0]
         current, current_result = hall, baseline
         steps = []
         for step in range(k):
@@ -81,11 +78,11 @@ def plan_cross_train(
             if not candidates:
                 warnings.append("每位人员都已掌握全部类别，没有可再推荐的新认证。")
                 break
-            evaluator.expect(evaluator.done + len(candidates) * (k - step))
+            pool.expect(pool.done + len(candidates) * (k - step))
             trials = [_certified(current, officer, skill) for officer, skill in candidates]
-            results = evaluator.run(trials)
+            results = pool.map(_evaluate, [{"hall": trial, "options": options} for trial in trials])
             best = min(range(len(trials)), key=lambda i: (results[i].mean_wait_minutes.mean, i))
-            reduction = _estimate(
+            reduction = estimate(
                 before.mean_wait_minutes - after.mean_wait_minutes
                 for before, after in zip(current_result.runs, results[best].runs, strict=True)
             )
@@ -103,7 +100,7 @@ def plan_cross_train(
                 }
             )
             current, current_result = trials[best], results[best]
-        evaluator.finish()
+        pool.finish()
     uncertain = [str(n) for n, step in enumerate(steps, start=1) if not (step["reduction_minutes"]["low"] or 0) > 0]
     if uncertain:
         warnings.append(
@@ -236,68 +233,22 @@ def _least_linked(graph, groups: list[str], *, left: bool) -> str:
     return min(groups, key=lambda group: (degree[group], groups.index(group)))
 
 
-def _signed_estimate(estimate) -> dict:
+def _signed_estimate(reduction) -> dict:
     """Return an estimate as {mean, low, high} without clipping at zero (a reduction may be negative)."""
 
     def finite(value):
         return value if math.isfinite(value) else None
 
-    if not math.isfinite(estimate.half_width):
-        return {"mean": finite(estimate.mean), "low": None, "high": None}
-    return {"mean": finite(estimate.mean), "low": finite(estimate.low), "high": finite(estimate.high)}
+    if not math.isfinite(reduction.half_width):
+        return {"mean": finite(reduction.mean), "low": None, "high": None}
+    return {"mean": finite(reduction.mean), "low": finite(reduction.low), "high": finite(reduction.high)}
 
 
 # --- evaluation --------------------------------------------------------------------------------------------------
 
 
-def _evaluate(hall: Scenario, options: dict) -> ReplicatedResult:
+def _evaluate(*, hall: Scenario, options: dict) -> ReplicatedResult:
     return replicate(hall, workers=1, **options)
-
-
-class _Evaluator:
-    """Simulate scenarios, each on the same seeds, one per worker process (or here when workers is 1)."""
-
-    def __init__(self, workers, options, progress):
-        self.workers = workers or os.cpu_count() or 1
-        self.options, self.progress = options, progress
-        self.done, self.total = 0, 1
-        self.pool = None
-
-    def __enter__(self):
-        if self.workers > 1:
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
-        return self
-
-    def __exit__(self, *exc):
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-        return False
-
-    def expect(self, total: int) -> None:
-        self.total = max(total, self.done)
-
-    def run(self, halls: list[Scenario]) -> list[ReplicatedResult]:
-        if self.pool is None or len(halls) == 1:
-            results = []
-            for hall in halls:
-                results.append(_evaluate(hall, self.options))
-                self._tick()
-            return results
-        futures = [self.pool.submit(_evaluate, hall, self.options) for hall in halls]
-        for _ in concurrent.futures.as_completed(futures):
-            self._tick()
-        return [future.result() for future in futures]
-
-    def finish(self) -> None:
-        if self.progress is not None and self.done != self.total:
-            self.progress(self.done, self.done)
-
-    def _tick(self) -> None:
-        self.done += 1
-        if self.progress is not None:
-            self.progress(self.done, max(self.total, self.done))
 
 
 # --- table -------------------------------------------------------------------------------------------------------
@@ -339,7 +290,7 @@ def _cross_train_table(hall: Scenario, data: dict, *, days: int, replications: i
         for n, step in enumerate(data["steps"], start=1)
     ]
     if rows:
-        lines += _table(["步骤", "人员", "新学类别", "平均等待（分钟）", "比上一步减少（分钟）"], rows)
+        lines += text_table(["步骤", "人员", "新学类别", "平均等待（分钟）", "比上一步减少（分钟）"], rows)
     else:
         lines.append("没有能降低平均等待的新认证。")
     lines += ["", f"全部培训后平均等待：{_wait(data['final']['mean_wait_minutes'])} 分钟"]

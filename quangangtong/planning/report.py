@@ -20,6 +20,7 @@ __all__ = [
     "estimate_to_dict",
     "result_table",
     "result_to_dict",
+    "text_table",
     "worst_item",
 ]
 
@@ -120,7 +121,7 @@ def result_table(scenario: Scenario, result: ReplicatedResult, *, seed: int, ser
         _conditions(result, seed=seed, service_factor=service_factor),
         "",
     ]
-    lines += _table(
+    lines += text_table(
         ["指标", "均值", "95% 置信区间"],
         [
             ["平均等待（分钟）", *_minutes(result.mean_wait_minutes)],
@@ -138,13 +139,13 @@ def result_table(scenario: Scenario, result: ReplicatedResult, *, seed: int, ser
         mean, interval = _minutes(estimate)
         lines.append(f"等待最长的事项：{item.name}（{item.code}），平均等待 {mean} 分钟（{interval}）")
     lines += ["", "各时段平均等待（按取号时间）"]
-    lines += _table(
+    lines += text_table(
         ["时段", "平均等待（分钟）", "95% 置信区间", f"{_number(within)} 分钟内叫号", "95% 置信区间"],
         [[h, *_minutes(e), *_percent(result.hour_share_within.get(h, _UNDEFINED))] for h, e in result.hours.items()],
     )
     if result.weekday_mean_wait:
         lines += ["", "各星期（第 k 个模拟日按开放日轮排）"]
-        lines += _table(
+        lines += text_table(
             ["星期", "日均取号", "平均等待（分钟）", "95% 置信区间", f"{_number(within)} 分钟内叫号"],
             [
                 [
@@ -157,10 +158,10 @@ def result_table(scenario: Scenario, result: ReplicatedResult, *, seed: int, ser
             ],
         )
     lines += ["", "人员利用率（办理时间 ÷ 本人在岗时间：班次扣除休息，未设班次为开门至最后一人办完）"]
-    lines += _table(["人员", "利用率", "95% 置信区间"], [[n, *_percent(e)] for n, e in result.utilisation.items()])
+    lines += text_table(["人员", "利用率", "95% 置信区间"], [[n, *_percent(e)] for n, e in result.utilisation.items()])
     if result.window_utilisation:
         lines += ["", "窗口利用率（办理时间 ÷ 开门至最后一人办完；人员总是坐编号最小的空窗口）"]
-        lines += _table(
+        lines += text_table(
             ["窗口", "利用率", "95% 置信区间"],
             [[f"{w} 号", *_percent(e)] for w, e in result.window_utilisation.items()],
         )
@@ -198,7 +199,7 @@ def comparison_table(
         _conditions(first, seed=seed, service_factor=service_factor) + "；等待以分钟计",
         "",
     ]
-    lines += _table(
+    lines += text_table(
         [
             "布局",
             "人员",
@@ -274,7 +275,7 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+def text_table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(len(header))]
 
     def line(cells):

@@ -225,21 +225,65 @@ def replicate(
         }
         for _ in range(replications)
     ]
-    workers = min(replications, workers or os.cpu_count() or 1)
-    if workers <= 1:
-        runs = []
-        for job in jobs:
-            runs.append(simulate(scenario, **job))
-            if progress is not None:
-                progress(len(runs), replications)
-    else:
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(simulate, scenario, **job) for job in jobs]
-            if progress is not None:
-                for done, _ in enumerate(concurrent.futures.as_completed(futures), start=1):
-                    progress(done, replications)
-            runs = [future.result() for future in futures]
+    with SimulationPool(workers=min(replications, workers or os.cpu_count() or 1), progress=progress) as pool:
+        pool.expect(replications)
+        runs = pool.map(simulate, [{"scenario": scenario, **job} for job in jobs])
     return replicated_result(tuple(runs))
+
+
+class SimulationPool:
+    """Run many simulations in worker processes (or here, with one worker), counting them for a progress bar.
+
+    Workers are spawned, not forked: the planner page starts simulations from a thread of the web process, and a
+    forked child would inherit that process's locks and database connections mid-use. ``map`` keeps the order of
+    its jobs; ``progress(done, total)`` is called in this process after each finished job, ``total`` being what
+    ``expect`` announced (raised when more jobs come than announced).
+    """
+
+    def __init__(self, *, workers: int | None = None, progress: Callable[[int, int], None] | None = None):
+        self.workers = workers or os.cpu_count() or 1
+        self.progress = progress
+        self.done, self.total = 0, 1
+        self._executor = None
+
+    def __enter__(self) -> SimulationPool:
+        if self.workers > 1:
+            self._executor = concurrent.futures.ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)
+        return False
+
+    def expect(self, total: int) -> None:
+        """Announce how many jobs the whole answer will take, as far as it is known now."""
+        self.total = max(total, self.done)
+
+    def map(self, function: Callable, jobs: list[dict]) -> list:
+        """Return ``function(**job)`` for every job, in order (a single job runs here: no pickling for one)."""
+        if self._executor is None or len(jobs) == 1:
+            results = []
+            for job in jobs:
+                results.append(function(**job))
+                self._tick()
+            return results
+        futures = [self._executor.submit(function, **job) for job in jobs]
+        for _ in concurrent.futures.as_completed(futures):
+            self._tick()
+        return [future.result() for future in futures]
+
+    def finish(self) -> None:
+        """Say the answer is complete, when it took fewer jobs than announced."""
+        if self.progress is not None and self.done != self.total:
+            self.progress(self.done, self.done)
+
+    def _tick(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, max(self.total, self.done))
 
 
 def replicated_result(runs: tuple[SimulationResult, ...]) -> ReplicatedResult:
@@ -248,28 +292,26 @@ def replicated_result(runs: tuple[SimulationResult, ...]) -> ReplicatedResult:
     return ReplicatedResult(
         replications=len(runs),
         days=first.days,
-        mean_wait_minutes=_estimate(r.mean_wait_minutes for r in runs),
-        p90_wait_minutes=_estimate(r.p90_wait_minutes for r in runs),
-        share_within=_estimate(r.share_within for r in runs),
-        abandonment_share=_estimate(r.abandonment_share for r in runs),
-        items={code: _estimate(r.items[code].mean_wait_minutes for r in runs) for code in first.items},
-        hours={h.start: _estimate(r.hours[i].mean_wait_minutes for r in runs) for i, h in enumerate(first.hours)},
-        utilisation={name: _estimate(r.utilisation[name] for r in runs) for name in first.utilisation},
+        mean_wait_minutes=estimate(r.mean_wait_minutes for r in runs),
+        p90_wait_minutes=estimate(r.p90_wait_minutes for r in runs),
+        share_within=estimate(r.share_within for r in runs),
+        abandonment_share=estimate(r.abandonment_share for r in runs),
+        items={code: estimate(r.items[code].mean_wait_minutes for r in runs) for code in first.items},
+        hours={h.start: estimate(r.hours[i].mean_wait_minutes for r in runs) for i, h in enumerate(first.hours)},
+        utilisation={name: estimate(r.utilisation[name] for r in runs) for name in first.utilisation},
         runs=runs,
-        no_show_share=_estimate(r.no_show_share for r in runs),
-        window_utilisation={w: _estimate(r.window_utilisation[w] for r in runs) for w in first.window_utilisation},
-        hour_share_within={
-            h.start: _estimate(r.hours[i].share_within for r in runs) for i, h in enumerate(first.hours)
-        },
-        weekday_mean_wait={d: _estimate(r.weekdays[d].mean_wait_minutes for r in runs) for d in first.weekdays},
+        no_show_share=estimate(r.no_show_share for r in runs),
+        window_utilisation={w: estimate(r.window_utilisation[w] for r in runs) for w in first.window_utilisation},
+        hour_share_within={h.start: estimate(r.hours[i].share_within for r in runs) for i, h in enumerate(first.hours)},
+        weekday_mean_wait={d: estimate(r.weekdays[d].mean_wait_minutes for r in runs) for d in first.weekdays},
         weekday_arrivals={
-            d: _estimate(_mean(r.weekdays[d].arrivals, r.weekdays[d].days) for r in runs) for d in first.weekdays
+            d: estimate(_mean(r.weekdays[d].arrivals, r.weekdays[d].days) for r in runs) for d in first.weekdays
         },
-        weekday_share_within={d: _estimate(r.weekdays[d].share_within for r in runs) for d in first.weekdays},
+        weekday_share_within={d: estimate(r.weekdays[d].share_within for r in runs) for d in first.weekdays},
     )
 
 
-def _estimate(values) -> Estimate:
+def estimate(values) -> Estimate:
     """Return the mean and 95 % t half-width of the finite values (nan values, e.g. no one served, are skipped)."""
     sample = [v for v in values if not math.isnan(v)]
     n = len(sample)

@@ -24,19 +24,16 @@ Pure Python; needs no Django settings.
 
 from __future__ import annotations
 
-import concurrent.futures
 import itertools
 import math
-import multiprocessing
-import os
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from quangangtong.planning.formulas import servers_for_target
-from quangangtong.planning.report import _table, result_to_dict
+from quangangtong.planning.report import result_to_dict, text_table
 from quangangtong.planning.scenario import FLUENT, HallDay, Officer, Scenario, ScenarioText, scenario_load
-from quangangtong.planning.simulation import replicated_result, simulate
+from quangangtong.planning.simulation import SimulationPool, replicated_result, simulate
 
 __all__ = [
     "WEEKDAY_LABELS",
@@ -306,7 +303,8 @@ def plan_staff(
     distinct_days = len({_day_key(hall, w) for w in weekdays})
     total = (1 + REFINEMENTS + 2 * TRIMS) * distinct_days * replications + replications
 
-    with _Runner(workers, progress, total) as runner:
+    with SimulationPool(workers=workers, progress=progress) as runner:
+        runner.expect(total)
 
         def checked(needed):
             rota = _rota(needed, hall=hall, types=types, skills=skills)
@@ -347,7 +345,7 @@ def plan_staff(
             rota, check_hall, checks, misses = attempt
         week = replace(check_hall, officers=tuple(rota))
         whole_weeks = len(weekdays) * math.ceil(days / len(weekdays))
-        runs = runner.run([(week, dict(options, days=whole_weeks, seed=s)) for s in seeds])
+        runs = runner.map(simulate, [dict(options, scenario=week, days=whole_weeks, seed=s) for s in seeds])
         runner.finish()
     check = replicated_result(tuple(runs))
 
@@ -456,8 +454,8 @@ def _check_weekdays(hall, rota, weekdays, runner, seeds, options) -> dict[int, l
     for w in weekdays:
         on_duty = tuple(o for o in rota if w in o.weekdays)
         halls.setdefault(_day_key(hall, w, on_duty), replace(hall, weekdays=(w,), officers=on_duty))
-    jobs = [(day_hall, dict(options, seed=s)) for day_hall in halls.values() for s in seeds]
-    runs = runner.run(jobs)
+    jobs = [dict(options, scenario=day_hall, seed=s) for day_hall in halls.values() for s in seeds]
+    runs = runner.map(simulate, jobs)
     by_key = {}
     for position, key in enumerate(halls):
         result = replicated_result(tuple(runs[position * len(seeds) : (position + 1) * len(seeds)]))
@@ -478,48 +476,6 @@ def _replication_seeds(seed: int, replications: int) -> list[int]:
     """Return the replications' seeds drawn as ``simulation.replicate`` draws them."""
     seeds = random.Random(seed)
     return [seeds.getrandbits(64) for _ in range(replications)]
-
-
-class _Runner:
-    """Run simulation jobs in worker processes (or here when workers is 1), counting progress."""
-
-    def __init__(self, workers, progress, total):
-        self.workers = workers or os.cpu_count() or 1
-        self.progress, self.total, self.done = progress, total, 0
-        self.pool = None
-
-    def __enter__(self):
-        if self.workers > 1:
-            self.pool = concurrent.futures.ProcessPoolExecutor(
-                self.workers, mp_context=multiprocessing.get_context("spawn")
-            )
-        return self
-
-    def __exit__(self, *exc):
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
-        return False
-
-    def run(self, jobs: list[tuple[Scenario, dict]]) -> list:
-        if self.pool is None:
-            results = []
-            for hall, options in jobs:
-                results.append(simulate(hall, **options))
-                self._tick()
-            return results
-        futures = [self.pool.submit(simulate, hall, **options) for hall, options in jobs]
-        for _ in concurrent.futures.as_completed(futures):
-            self._tick()
-        return [future.result() for future in futures]
-
-    def finish(self) -> None:
-        if self.progress is not None and self.done < self.total:
-            self.progress(self.total, self.total)
-
-    def _tick(self) -> None:
-        self.done += 1
-        if self.progress is not None:
-            self.progress(min(self.done, self.total), self.total)
 
 
 # --- options and the table ---------------------------------------------------------------------------------------
@@ -574,9 +530,9 @@ def _staff_table(hall: Scenario, data: dict) -> str:
         [hour["start"], *(f"{day['hours'][h]['officers']}（{day['hours'][h]['offered_load']:.1f}）" for day in days)]
         for h, hour in enumerate(days[0]["hours"])
     ]
-    lines += _table(["时段", *(day["weekday"] for day in days)], rows)
+    lines += text_table(["时段", *(day["weekday"] for day in days)], rows)
     lines += ["", "排班表"]
-    lines += _table(
+    lines += text_table(
         ["人员", "班次", "午休", "工作日"],
         [
             [entry["name"], entry["shift"], "、".join(entry["breaks"]) or "—", "、".join(entry["weekdays"])]

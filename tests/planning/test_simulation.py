@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from quangangtong.planning import formulas, simulation
 from quangangtong.planning.scenario import scenario_from_dict, scenario_load, scenario_load_all
-from quangangtong.planning.simulation import _estimate, replicate, simulate
+from quangangtong.planning.simulation import estimate, replicate, simulate
 
 
 def mmc_hall(*, servers, load, mean_service=0.5, hours=24, service_cv=None):
@@ -88,13 +88,13 @@ def test_it_agrees_with_allen_cunneen_on_an_mgc_hall(service_cv, servers, load, 
         servers=servers, load=load, mean_service=0.5, service_cv=service_cv
     )
     hall = mmc_hall(servers=servers, load=load, service_cv=service_cv)
-    estimate = replicate(hall, days=1, replications=replications, seed=2024, workers=1).mean_wait_minutes
-    assert estimate.half_width < tolerance * approximation
+    simulated = replicate(hall, days=1, replications=replications, seed=2024, workers=1).mean_wait_minutes
+    assert simulated.half_width < tolerance * approximation
     # The 95 % interval overlaps approximation ± tolerance.
-    assert abs(estimate.mean - approximation) <= tolerance * approximation + estimate.half_width
+    assert abs(simulated.mean - approximation) <= tolerance * approximation + simulated.half_width
     # Service variability matters: the wait is not the M/M/c one.
     exponential = formulas.mean_wait(servers=servers, load=load, mean_service=0.5)
-    assert not estimate.covers(exponential)
+    assert not simulated.covers(exponential)
 
 
 def test_it_routes_every_call_through_the_live_rule(monkeypatch):
@@ -204,11 +204,11 @@ def test_it_shows_the_reform_s_pooling_gain_on_the_benchmark():
 
 
 def test_it_computes_a_t_interval_for_few_replications():
-    estimate = _estimate([1.0, 2.0, 3.0])
-    assert estimate.mean == 2.0
-    assert estimate.half_width == pytest.approx(4.303 / math.sqrt(3))
-    assert math.isinf(_estimate([1.0]).half_width)
-    assert _estimate([math.nan, 2.0, 4.0]).n == 2
+    three = estimate([1.0, 2.0, 3.0])
+    assert three.mean == 2.0
+    assert three.half_width == pytest.approx(4.303 / math.sqrt(3))
+    assert math.isinf(estimate([1.0]).half_width)
+    assert estimate([math.nan, 2.0, 4.0]).n == 2
 
 
 def test_it_refuses_zero_days_and_a_non_positive_service_factor():
@@ -477,7 +477,7 @@ def test_replications_give_the_figures_per_window_weekday_and_hour_with_interval
     assert list(result.hour_share_within) == list(result.hours)
     assert result.hour_share_within["12:00"].mean < result.hour_share_within["09:00"].mean  # lunch: 4 on duty
     assert result.no_show_share.mean == 0
-    assert all(estimate.n == 3 for estimate in result.window_utilisation.values())
+    assert all(share.n == 3 for share in result.window_utilisation.values())
 
 
 def test_it_gives_the_same_replications_with_one_worker_or_two():
