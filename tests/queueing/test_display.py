@@ -13,6 +13,7 @@ from quangangtong.hall.models import Window
 from quangangtong.queueing import live
 from quangangtong.queueing.models import JobPosting, Ticket
 from quangangtong.queueing.services import ticket_call_next, ticket_issue, window_pause, window_sign_in
+from tests.queueing.conftest import shows_phone_tail
 
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](?:https?:)?//""", re.IGNORECASE)
 
@@ -58,7 +59,7 @@ def test_the_board_shows_no_names_or_phones(client, busy_floor):
     board = client.get(reverse("display-board-json", args=["qjq-hall"])).content.decode()
     for text in (page, board):
         assert "1391234" not in text
-        assert "5678" not in text
+        assert not shows_phone_tail(text, "5678")
         for officer in User.objects.filter(username__startswith="officer"):
             assert officer.username not in text
             assert not officer.get_full_name() or officer.get_full_name() not in text
@@ -207,3 +208,10 @@ def test_the_window_state_is_not_edited_in_the_admin(admin_client, floor):
     page = admin_client.get(f"/admin/hall/window/{window.pk}/change/").content.decode()
     assert 'name="state"' not in page
     assert 'name="categories"' in page
+
+
+def test_a_phone_tail_is_found_on_its_own_but_not_inside_a_timestamp_or_an_id():
+    assert shows_phone_tail("138****5678", "5678")
+    assert shows_phone_tail('{"phone": "5678"}', "5678")
+    assert not shows_phone_tail('{"at": "2026-11-26T12:29:34.695678+08:00", "last_event_id": 5678}', "5678")
+    assert not shows_phone_tail("A001 请到3号窗口", "5678")
