@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from quangangtong.accounts.admin_site import ReadOnlyAdmin
 from quangangtong.accounts.models import DepartmentMembership
 from quangangtong.cases.models import (
     Card,
@@ -66,17 +67,6 @@ class DeliveryInline(ReadOnlyInline):
     model = Delivery
     fields = ["created_at", "method", "proof", "carrier", "tracking_number", "recipient_name", "delivered_at"]
     readonly_fields = fields
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Case)

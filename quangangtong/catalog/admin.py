@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from quangangtong.accounts.admin_site import ReadOnlyAdmin
 from quangangtong.catalog.models import CatalogImport, Department, Material, ModeTag, ServiceItem
 from quangangtong.catalog.rules import item_problems
 
@@ -102,15 +103,6 @@ class ServiceItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(CatalogImport)
-class CatalogImportAdmin(admin.ModelAdmin):
+class CatalogImportAdmin(ReadOnlyAdmin):
     list_display = ["imported_at", "imported_by", "file_name", "changed", "summary"]
     list_filter = ["changed"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

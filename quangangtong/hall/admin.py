@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from quangangtong.accounts.admin_site import ReadOnlyAdmin
 from quangangtong.hall.models import OfficerSkill, OfficerSkillChange, Site, TicketCategory, Window, WindowSession
 
 
@@ -25,17 +26,6 @@ class WindowAdmin(admin.ModelAdmin):
     filter_horizontal = ["categories"]
     # Opened, paused and closed by the officers' sign-in, pause and sign-out, which the displays follow.
     readonly_fields = ["state", "pause_reason"]
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(OfficerSkill)

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
+from quangangtong.accounts.admin_site import ReadOnlyAdmin
 from quangangtong.ids import mask_phone
 from quangangtong.notify.models import DeliveryAttempt, MessageOverride, Notification
 from quangangtong.notify.texts import DEFAULT_TEXTS, MessageKey, placeholders
@@ -22,7 +23,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """The outbox, to read: messages are queued and sent by the services, and never deleted."""
 
     list_display = ["created_at", "template", "masked_phone", "ref", "status", "attempts", "backend", "sent_at"]
@@ -41,15 +42,6 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.display(description="手机号码")
     def masked_phone(self, notification):
         return mask_phone(notification.phone)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class MessageOverrideForm(forms.ModelForm):

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from quangangtong.accounts.admin_site import ReadOnlyAdmin
 from quangangtong.ids.masking import mask_phone
 from quangangtong.queueing.models import JobPosting, Ticket, TicketEvent
 
@@ -27,7 +28,7 @@ class TicketEventInline(admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyAdmin):
     """The tickets and their timelines, to read: every change is made by the floor's services."""
 
     list_display = ["number", "day", "site", "category", "priority", "channel", "status", "window", "issued_at"]
@@ -44,12 +45,3 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description="短信提醒手机号")
     def masked_phone(self, ticket):
         return mask_phone(ticket.phone) if ticket.phone else "—"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
